@@ -1,0 +1,77 @@
+// Requests and results of the callable functions: the contract with the web app.
+// Functions re-check every request with the zod schemas in schemas.ts.
+import type { ConsultStatus } from './model';
+
+export const FUNCTIONS_REGION = 'southamerica-east1';
+
+export interface ScheduleConsultRequest {
+  patientLabel: string;
+  /** ISO 8601 with offset, e.g. 2026-11-25T14:30:00-03:00 */
+  scheduledFor: string;
+  durationMinutes: number;
+}
+export interface ScheduleConsultResult {
+  consultId: string;
+  /** `${origin}/join/${consultId}#k=${secret}` — the only time the secret is ever shown. */
+  inviteUrl: string;
+  inviteExpiresAt: string;
+}
+
+export interface ConsultRef {
+  consultId: string;
+}
+export interface StatusResult {
+  consultId: string;
+  status: ConsultStatus;
+}
+
+export interface RedeemInviteRequest {
+  consultId: string;
+  secret: string;
+}
+export interface RedeemInviteResult {
+  consultId: string;
+  status: ConsultStatus;
+  patientLabel: string;
+  scheduledFor: string;
+  durationMinutes: number;
+  /** True when this patient already has a consent in force (reopened link). */
+  consentRecorded: boolean;
+  /** The consent version the patient must accept (texts: functions/src/consent/texts). */
+  consentVersion: string;
+}
+
+export interface RecordConsentRequest {
+  consultId: string;
+  version: string;
+  locale: 'pt-BR' | 'en';
+  /** hex SHA-256 of the exact text the person read; must match the server's copy. */
+  textHash: string;
+  recording: boolean;
+}
+export interface RecordConsentResult {
+  consultId: string;
+  status: ConsultStatus;
+  acceptedAt: string;
+}
+
+export interface WithdrawConsentResult {
+  consultId: string;
+  status: ConsultStatus;
+  withdrawnAt: string;
+}
+
+export interface GetIceServersRequest {
+  consultId: string;
+}
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+export interface GetIceServersResult {
+  iceServers: IceServer[];
+  /** ISO time after which the credentials stop working. */
+  expiresAt: string;
+  provider: 'twilio' | 'coturn' | 'stun';
+}

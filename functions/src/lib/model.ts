@@ -1,0 +1,128 @@
+// Shapes of the documents in Firestore: the contract between functions, rules and the web.
+// Timestamps are Firestore Timestamps on the wire; the web and functions each map them.
+
+export type Role = 'clinician' | 'admin';
+export type ConsultStatus = 'scheduled' | 'waiting' | 'admitted' | 'ended' | 'cancelled';
+
+/** Where the patient is before admission, as shown in the clinician's waiting room. */
+export type PatientProgress = 'invited' | 'link_opened' | 'consented' | 'withdrawn';
+
+/** consults/{consultId} — written by functions only. */
+export interface ConsultDoc<Time = unknown> {
+  clinicianUid: string;
+  patientUid: string | null;
+  /** A name or reference chosen by the clinician; never health data. */
+  patientLabel: string;
+  scheduledFor: Time;
+  durationMinutes: number;
+  status: ConsultStatus;
+  patientProgress: PatientProgress;
+  createdAt: Time;
+  updatedAt: Time;
+  admittedAt: Time | null;
+  endedAt: Time | null;
+  /** Why a consult ended: the clinician ended it, a participant withdrew consent, … */
+  endReason: 'clinician' | 'consent_withdrawn' | 'expired' | null;
+  /** Head of this consult's audit hash chain. */
+  auditHead: { seq: number; hash: string };
+}
+
+/** consults/{consultId}/private/invite — nobody but functions reads it. */
+export interface InviteDoc<Time = unknown> {
+  /** hex SHA-256 of the secret; the secret itself is never stored. */
+  secretHash: string;
+  expiresAt: Time;
+  failedAttempts: number;
+  lockedUntil: Time | null;
+  redeemedBy: string | null;
+}
+
+/** consults/{consultId}/consents/{uid} and its withdrawals — immutable once written. */
+export interface ConsentDoc<Time = unknown> {
+  uid: string;
+  kind: 'clinician' | 'patient';
+  textVersion: string;
+  locale: 'pt-BR' | 'en';
+  /** hex SHA-256 of the exact consent text shown. */
+  textHash: string;
+  recording: boolean;
+  userAgent: string;
+  acceptedAt: Time;
+}
+
+/**
+ * consults/{consultId}/consents/{uid}-withdrawal — the LGPD revocation, recorded as its own
+ * immutable document beside the consent it revokes. A consent counts while no withdrawal exists.
+ */
+export interface ConsentWithdrawalDoc<Time = unknown> {
+  uid: string;
+  withdrawnAt: Time;
+  userAgent: string;
+}
+
+/**
+ * consults/{consultId}/peers/{uid} — the one signaling document each participant owns.
+ * The whole document is rewritten on every change (it is small), so it is always consistent.
+ */
+export interface PeerDoc<Time = unknown> {
+  /** Random per page load; the other side ignores data of an earlier session. */
+  sessionId: string;
+  role: 'clinician' | 'patient';
+  /** Rises with every new local description of this session (ICE restarts included). */
+  seq: number;
+  description: { type: 'offer' | 'answer'; sdp: string } | null;
+  /** Candidates gathered for the current `seq`, in order; appended in batches. */
+  candidates: PeerCandidate[];
+  /** True once gathering for the current `seq` has completed. */
+  candidatesComplete: boolean;
+  updatedAt: Time;
+}
+
+export interface PeerCandidate {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+}
+
+export const PEER_LIMITS = {
+  sessionIdMax: 64,
+  sdpMax: 32_768,
+  candidatesMax: 64,
+} as const;
+
+/**
+ * consults/{consultId}/stats/{uid} — written by that participant only; read by it and the
+ * clinician. Holds the pre-call device check and a compact call-quality summary.
+ */
+export interface StatsDoc<Time = unknown> {
+  /** Pre-call progress reported by the patient's page. */
+  lobby: 'device_check' | 'devices_ok' | 'waiting' | 'left' | null;
+  lobbySeenAt: Time | null;
+  connectMs: number | null;
+  candidateType: 'host' | 'srflx' | 'prflx' | 'relay' | null;
+  rttMs: number | null;
+  jitterMs: number | null;
+  packetLossPct: number | null;
+  bitrateKbps: number | null;
+  framesDecoded: number | null;
+  iceRestarts: number;
+  final: boolean;
+  updatedAt: Time;
+}
+
+/** audit/{eventId} — append-only, written by functions only. */
+export interface AuditEntry<Time = unknown> {
+  /** The consult whose chain this entry extends, or null for the system chain. */
+  consultId: string | null;
+  seq: number;
+  action: string;
+  actorUid: string | null;
+  actorRole: 'clinician' | 'admin' | 'patient' | 'system';
+  /** Milliseconds since epoch from the functions' clock; part of the hash. */
+  atMs: number;
+  at: Time;
+  /** Minimal request context: no secrets, no health data, IP hashed. */
+  context: Record<string, string | number | boolean | null>;
+  prevHash: string;
+  hash: string;
+}
