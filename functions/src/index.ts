@@ -1,1 +1,3 @@
+import './lib/options';
+
 export { health } from './ops/health';

@@ -1,0 +1,88 @@
+import { onCall, type CallableRequest, type CallableOptions } from 'firebase-functions/v2/https';
+import { logger } from 'firebase-functions/v2';
+import type { z } from 'zod';
+import { AppError, fail, toHttpsError } from './errors';
+import { parseInput } from './input';
+
+export interface Caller {
+  uid: string;
+  /** Custom-claim role; patients have none. */
+  role: 'clinician' | 'admin' | null;
+  anonymous: boolean;
+}
+
+export type Audience = 'signed-in' | 'clinician' | 'admin';
+
+export interface RequestContext {
+  /** IPv4 truncated to /24, IPv6 to /48: enough to spot abuse, not to identify a person. */
+  ipPrefix: string | null;
+  userAgent: string | null;
+}
+
+export interface CallableContext<Input> {
+  data: Input;
+  caller: Caller;
+  request: RequestContext;
+}
+
+function callerOf(request: CallableRequest<unknown>): Caller | null {
+  const auth = request.auth;
+  if (!auth) return null;
+  const claim = auth.token['role'];
+  const role = claim === 'clinician' || claim === 'admin' ? claim : null;
+  return { uid: auth.uid, role, anonymous: auth.token.firebase?.sign_in_provider === 'anonymous' };
+}
+
+export function truncateIp(ip: string | undefined): string | null {
+  if (!ip) return null;
+  const v4 = ip.replace(/^::ffff:/, '');
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(v4)) return `${v4.split('.').slice(0, 3).join('.')}.0/24`;
+  if (ip.includes(':')) {
+    const groups = ip.split('::')[0]!.split(':').filter(Boolean).slice(0, 3);
+    return `${groups.join(':')}::/48`;
+  }
+  return null;
+}
+
+function requestContext(request: CallableRequest<unknown>): RequestContext {
+  const ua = request.rawRequest?.headers?.['user-agent'];
+  return {
+    ipPrefix: truncateIp(request.rawRequest?.ip),
+    userAgent: typeof ua === 'string' ? ua.slice(0, 256) : null,
+  };
+}
+
+function checkAudience(caller: Caller | null, audience: Audience): Caller {
+  if (!caller) fail('unauthenticated', 'Sign in first.');
+  if (audience === 'clinician' && caller.role !== 'clinician' && caller.role !== 'admin') {
+    fail('not_clinician', 'Only clinicians can do this.');
+  }
+  if (audience === 'admin' && caller.role !== 'admin') fail('not_admin', 'Only administrators can do this.');
+  return caller;
+}
+
+/**
+ * A callable in the order every one of ours follows: check the caller, parse the input, run
+ * the handler. Every expected failure becomes an HttpsError with a sentence; anything else is
+ * logged and answered as `internal` without details.
+ */
+export function callable<S extends z.ZodType, Result>(
+  name: string,
+  schema: S,
+  audience: Audience,
+  handler: (ctx: CallableContext<z.infer<S>>) => Promise<Result>,
+  options: CallableOptions = {},
+) {
+  return onCall({ cors: true, ...options }, async (request: CallableRequest<unknown>): Promise<Result> => {
+    try {
+      const caller = checkAudience(callerOf(request), audience);
+      const data = parseInput(schema, request.data);
+      return await handler({ data, caller, request: requestContext(request) });
+    } catch (error) {
+      if (!(error instanceof AppError)) {
+        logger.error(`${name} failed`, { fn: name, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+      }
+      throw toHttpsError(error);
+    }
+  });
+}
