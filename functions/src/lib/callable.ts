@@ -3,6 +3,8 @@ import { logger } from 'firebase-functions/v2';
 import type { z } from 'zod';
 import { AppError, fail, toHttpsError } from './errors';
 import { parseInput } from './input';
+import { consultIdOf, logOutcome } from './log';
+import { callableCors } from './origins';
 
 export interface Caller {
   uid: string;
@@ -73,14 +75,21 @@ export function callable<S extends z.ZodType, Result>(
   handler: (ctx: CallableContext<z.infer<S>>) => Promise<Result>,
   options: CallableOptions = {},
 ) {
-  return onCall({ cors: true, ...options }, async (request: CallableRequest<unknown>): Promise<Result> => {
+  return onCall({ cors: callableCors(), ...options }, async (request: CallableRequest<unknown>): Promise<Result> => {
+    const started = Date.now();
+    let consultId: string | null = null;
     try {
       const caller = checkAudience(callerOf(request), audience);
       const data = parseInput(schema, request.data);
-      return await handler({ data, caller, request: requestContext(request) });
+      consultId = consultIdOf(data);
+      const result = await handler({ data, caller, request: requestContext(request) });
+      logOutcome({ fn: name, consultId, outcome: 'ok', ms: Date.now() - started });
+      return result;
     } catch (error) {
-      if (!(error instanceof AppError)) {
-        logger.error(`${name} failed`, { fn: name, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+      const known = error instanceof AppError;
+      logOutcome({ fn: name, consultId, outcome: known ? 'rejected' : 'error', reason: known ? error.reason : 'internal', ms: Date.now() - started });
+      if (!known) {
+        logger.error(`${name} failed`, { fn: name, consultId, error: error instanceof Error ? error.stack ?? error.message : String(error) });
       }
       throw toHttpsError(error);
     }
