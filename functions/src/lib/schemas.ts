@@ -1,0 +1,52 @@
+// Zod schemas of every callable's input, by callable. Each is strict (unknown fields are
+// rejected), bounds every string, and is checked against its request type in api.ts.
+import { z } from 'zod';
+import type { ConsultRef, RedeemInviteRequest, ScheduleConsultRequest } from './api';
+import { zConsultId } from './input';
+
+// ── shared pieces ────────────────────────────────────────────────────────────────────────
+
+/** C0/C1 controls, line/paragraph separators and bidi overrides: nothing a label needs. */
+const CONTROL_CHARS = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+/** ISO 8601 with an explicit offset (Z or ±hh:mm), naming a day that exists. */
+export const zIsoDateTimeWithOffset = z
+  .string()
+  .max(40)
+  .pipe(z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date and time with an offset, e.g. 2026-11-25T14:30:00-03:00' }))
+  .refine(isRealDate, 'must be a date that exists in the calendar');
+
+function isRealDate(iso: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T/.exec(iso);
+  if (!match || Number.isNaN(Date.parse(iso))) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth;
+}
+
+// ── scheduleConsult ──────────────────────────────────────────────────────────────────────
+
+export const PATIENT_LABEL_MAX = 80;
+
+export const zScheduleConsultRequest = z.strictObject({
+  patientLabel: z
+    .string()
+    .max(PATIENT_LABEL_MAX * 4)
+    .trim()
+    .min(1, 'must not be empty')
+    .max(PATIENT_LABEL_MAX, `must be at most ${PATIENT_LABEL_MAX} characters`)
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters'),
+  scheduledFor: zIsoDateTimeWithOffset,
+  durationMinutes: z.number().int().min(5).max(180),
+}) satisfies z.ZodType<ScheduleConsultRequest>;
+
+// ── cancelConsult, admitPatient, endConsult ──────────────────────────────────────────────
+
+export const zConsultRef = z.strictObject({ consultId: zConsultId }) satisfies z.ZodType<ConsultRef>;
+
+// ── redeemInvite ─────────────────────────────────────────────────────────────────────────
+
+export const zRedeemInviteRequest = z.strictObject({
+  consultId: zConsultId,
+  secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the key from the invite link (43 characters)'),
+}) satisfies z.ZodType<RedeemInviteRequest>;
