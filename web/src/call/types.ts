@@ -1,0 +1,36 @@
+// What the engine needs from the outside world, as interfaces: tests pass fakes, the app passes
+// Firestore (signaling.ts) and the browser's RTCPeerConnection.
+import type { ConsultStatus, PeerCandidate, PeerDoc, StatsDoc } from '../../../functions/src/lib/model';
+import type { CallError } from './errors';
+
+export type { PeerCandidate, ConsultStatus };
+export type CallRole = 'clinician' | 'patient';
+
+/** The content of `consults/{id}/peers/{uid}` as the engine sees it (`updatedAt` is the server's). */
+export type PeerSignal = Omit<PeerDoc, 'updatedAt'>;
+
+/** The compact call summary written to `consults/{id}/stats/{uid}` (the lobby fields are the app's). */
+export type CallStatsSummary = Pick<
+  StatsDoc,
+  'connectMs' | 'candidateType' | 'rttMs' | 'jitterMs' | 'packetLossPct' | 'bitrateKbps' | 'framesDecoded' | 'iceRestarts' | 'final'
+>;
+
+/**
+ * One participant's signaling: its own peer document, the other participant's, and the
+ * consult's status. Every method maps failures to a `CallError` ('signaling-denied', 'network').
+ */
+export interface Signaling {
+  /** Rewrites the whole own peer document: one Firestore write. */
+  publish(signal: PeerSignal): Promise<void>;
+  /** Deletes the own peer document (leaving, closing the tab). */
+  remove(): Promise<void>;
+  /**
+   * Watches the other participant's peer document; `null` while it does not exist. The first
+   * call reflects the server (never an empty cache), so "absent" really means absent.
+   */
+  watchRemote(onSignal: (signal: PeerSignal | null) => void, onError: (error: CallError) => void): () => void;
+  /** Watches the consult's status ('ended' / 'cancelled' end the call). */
+  watchConsult(onStatus: (status: ConsultStatus) => void, onError: (error: CallError) => void): () => void;
+  /** Client writes made so far (publish + remove), for `npm run bench`. */
+  readonly writeCount: number;
+}
