@@ -1,0 +1,95 @@
+import { Timestamp, type Firestore } from 'firebase-admin/firestore';
+import type { z } from 'zod';
+import { actorOf, appendAudit } from '../audit/append';
+import { isClosed, nextStatus } from '../consults/status';
+import type { RecordConsentResult } from '../lib/api';
+import { callable, type Caller, type RequestContext } from '../lib/callable';
+import { systemClock, type Clock } from '../lib/clock';
+import { fail } from '../lib/errors';
+import { firestore } from '../lib/firebase';
+import type { ConsentDoc, ConsultDoc } from '../lib/model';
+import { consultRefs, participantKind, userAgentOf } from './participant';
+import { zRecordConsentRequest } from './schemas';
+import { consentText } from './texts';
+
+type RecordConsentInput = z.infer<typeof zRecordConsentRequest>;
+
+/**
+ * Records a participant's acceptance of the consent text it was shown, as an immutable document.
+ * Accepting again the same version returns the consent already in force, so a reload is harmless.
+ * The patient's consent is what moves a consult from `scheduled` into the waiting room.
+ */
+export async function acceptConsent(
+  db: Firestore,
+  clock: Clock,
+  caller: Caller,
+  request: RequestContext,
+  input: RecordConsentInput,
+): Promise<RecordConsentResult> {
+  const refs = consultRefs(db, input.consultId, caller.uid);
+  return db.runTransaction(async (tx) => {
+    const [consultSnap, consentSnap, withdrawalSnap] = await tx.getAll(refs.consult, refs.consent, refs.withdrawal);
+    if (!consultSnap!.exists) fail('consult_not_found', 'This consult does not exist. Check the link you were sent.');
+    const consult = consultSnap!.data() as ConsultDoc<Timestamp>;
+    const kind = participantKind(consult, caller.uid);
+
+    if (withdrawalSnap!.exists) {
+      fail('consent_withdrawn', 'You withdrew your consent to this consult, so it cannot be given again here. Ask the clinic for a new link.');
+    }
+    if (isClosed(consult.status)) {
+      fail('consult_closed', `This consult has ${consult.status === 'cancelled' ? 'been cancelled' : 'ended'}; there is nothing left to consent to.`);
+    }
+    const current = consentText(kind, input.locale);
+    if (input.version !== current.version) {
+      fail('consent_version_unknown', `Consent version ${input.version} is not the current one (${current.version}). Reload the page to read the current text.`, {
+        currentVersion: current.version,
+      });
+    }
+    if (input.textHash !== current.hash) {
+      fail('consent_text_mismatch', 'The consent text you read is not the one on record for this version. Reload the page and read it again.');
+    }
+
+    if (consentSnap!.exists) {
+      const existing = consentSnap!.data() as ConsentDoc<Timestamp>;
+      if (existing.textVersion !== input.version) {
+        fail('consent_exists', `You already accepted consent version ${existing.textVersion} for this consult.`);
+      }
+      return { consultId: input.consultId, status: consult.status, acceptedAt: existing.acceptedAt.toDate().toISOString() };
+    }
+
+    const now = clock.now();
+    const acceptedAt = Timestamp.fromMillis(now);
+    const consent: ConsentDoc<Timestamp> = {
+      uid: caller.uid,
+      kind,
+      textVersion: current.version,
+      locale: input.locale,
+      textHash: current.hash,
+      recording: input.recording,
+      userAgent: userAgentOf(request.userAgent),
+      acceptedAt,
+    };
+    tx.create(refs.consent, consent);
+
+    const status = kind === 'patient' && consult.status === 'scheduled' ? nextStatus(consult.status, 'patient_consented') : consult.status;
+    const auditHead = appendAudit(db, tx, consult.auditHead, {
+      consultId: input.consultId,
+      action: 'consent.recorded',
+      actor: actorOf(caller, kind === 'patient'),
+      atMs: now,
+      request,
+      details: { kind, version: current.version, locale: input.locale, recording: input.recording },
+    });
+    tx.update(refs.consult, {
+      status,
+      ...(kind === 'patient' ? { patientProgress: 'consented' } : {}),
+      updatedAt: acceptedAt,
+      auditHead,
+    });
+    return { consultId: input.consultId, status, acceptedAt: acceptedAt.toDate().toISOString() };
+  });
+}
+
+export const recordConsent = callable('recordConsent', zRecordConsentRequest, 'signed-in', ({ data, caller, request }) =>
+  acceptConsent(firestore(), systemClock, caller, request, data),
+);

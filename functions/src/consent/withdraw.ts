@@ -1,0 +1,73 @@
+import { Timestamp, type Firestore } from 'firebase-admin/firestore';
+import type { z } from 'zod';
+import { actorOf, appendAudit } from '../audit/append';
+import { isClosed, nextStatus } from '../consults/status';
+import type { WithdrawConsentResult } from '../lib/api';
+import { callable, type Caller, type RequestContext } from '../lib/callable';
+import { systemClock, type Clock } from '../lib/clock';
+import { fail } from '../lib/errors';
+import { firestore } from '../lib/firebase';
+import type { ConsentWithdrawalDoc, ConsultDoc } from '../lib/model';
+import { consultRefs, participantKind, userAgentOf } from './participant';
+import { zWithdrawConsentRequest } from './schemas';
+
+type WithdrawConsentInput = z.infer<typeof zWithdrawConsentRequest>;
+
+/**
+ * LGPD revocation: recorded as its own immutable document beside the consent (which stays, as
+ * evidence of what was accepted), and it ends the call — a consult cannot go on without both
+ * participants' consent. The consult's signaling documents go with it.
+ */
+export async function revokeConsent(
+  db: Firestore,
+  clock: Clock,
+  caller: Caller,
+  request: RequestContext,
+  input: WithdrawConsentInput,
+): Promise<WithdrawConsentResult> {
+  const refs = consultRefs(db, input.consultId, caller.uid);
+  return db.runTransaction(async (tx) => {
+    const [consultSnap, consentSnap, withdrawalSnap] = await tx.getAll(refs.consult, refs.consent, refs.withdrawal);
+    if (!consultSnap!.exists) fail('consult_not_found', 'This consult does not exist. Check the link you were sent.');
+    const consult = consultSnap!.data() as ConsultDoc<Timestamp>;
+    const kind = participantKind(consult, caller.uid);
+
+    if (withdrawalSnap!.exists) {
+      fail('consent_withdrawn', 'You have already withdrawn your consent to this consult; nothing more to do.');
+    }
+    if (!consentSnap!.exists) fail('consent_required', 'You have not given consent to this consult, so there is none to withdraw.');
+
+    const now = clock.now();
+    const withdrawnAt = Timestamp.fromMillis(now);
+    const withdrawal: ConsentWithdrawalDoc<Timestamp> = { uid: caller.uid, withdrawnAt, userAgent: userAgentOf(request.userAgent) };
+    tx.create(refs.withdrawal, withdrawal);
+
+    const ends = !isClosed(consult.status);
+    const status = ends ? nextStatus(consult.status, 'consent_withdrawn') : consult.status;
+    // The call is over for this participant at once; once the consult ends, for the other side too.
+    tx.delete(refs.peer(caller.uid));
+    const other = kind === 'patient' ? consult.clinicianUid : consult.patientUid;
+    if (ends && other) tx.delete(refs.peer(other));
+
+    const auditHead = appendAudit(db, tx, consult.auditHead, {
+      consultId: input.consultId,
+      action: 'consent.withdrawn',
+      actor: actorOf(caller, kind === 'patient'),
+      atMs: now,
+      request,
+      details: { kind, statusBefore: consult.status, status },
+    });
+    tx.update(refs.consult, {
+      status,
+      ...(kind === 'patient' ? { patientProgress: 'withdrawn' } : {}),
+      ...(ends ? { endedAt: withdrawnAt, endReason: 'consent_withdrawn' } : {}),
+      updatedAt: withdrawnAt,
+      auditHead,
+    });
+    return { consultId: input.consultId, status, withdrawnAt: withdrawnAt.toDate().toISOString() };
+  });
+}
+
+export const withdrawConsent = callable('withdrawConsent', zWithdrawConsentRequest, 'signed-in', ({ data, caller, request }) =>
+  revokeConsent(firestore(), systemClock, caller, request, data),
+);
