@@ -77,6 +77,8 @@ interface LocalState {
   complete: boolean;
   /** The seq whose description the other side can read (null: nothing written yet). */
   publishedSeq: number | null;
+  /** How many of this seq's candidates were written. */
+  publishedCandidates: number;
   /** When the current description was set, to bound how long it waits for candidates. */
   describedAt: number;
 }
@@ -101,7 +103,16 @@ export class Negotiator {
   private readonly addedCandidates = new Set<string>();
   private appliedCandidateCount = 0;
 
-  private local: LocalState = { seq: 0, description: null, ufrag: null, candidates: [], complete: false, publishedSeq: null, describedAt: 0 };
+  private local: LocalState = {
+    seq: 0,
+    description: null,
+    ufrag: null,
+    candidates: [],
+    complete: false,
+    publishedSeq: null,
+    publishedCandidates: 0,
+    describedAt: 0,
+  };
   private flushTimer: unknown = null;
   private writing = false;
   private dirty = false;
@@ -182,7 +193,7 @@ export class Negotiator {
     this.cancelFlush();
     const pc = this.opts.createPeerConnection();
     this.pc = pc;
-    this.local = { ...this.local, description: null, ufrag: null, candidates: [], complete: false, publishedSeq: null };
+    this.local = { ...this.local, description: null, ufrag: null, candidates: [], complete: false, publishedSeq: null, publishedCandidates: 0 };
     this.remoteFingerprint = null;
     this.remoteUfrag = null;
     this.addedCandidates.clear();
@@ -195,6 +206,7 @@ export class Negotiator {
 
   private async forgetRemote(): Promise<void> {
     const was = this.boundTo;
+    if (was !== null) this.departed.add(was);
     this.boundTo = null;
     this.lastRemoteSeq = -1;
     this.emit({ type: 'remote-left', sessionId: was });
@@ -216,18 +228,21 @@ export class Negotiator {
     const ufrag = ufragOf(sdp);
     const address =
       d.type === 'answer' ? { to: this.boundTo ?? '*', seq: this.lastRemoteSeq } : { to: this.boundTo ?? '*', seq: null };
+    // Without an ICE restart nothing new is gathered: the candidates found so far still hold.
     const sameGeneration = ufrag !== null && ufrag === this.local.ufrag;
     this.local = {
       seq: this.local.seq + 1,
       description: { type: d.type, sdp: withAddress(sdp, address) },
       ufrag,
-      // Without an ICE restart nothing new is gathered: the candidates already sent still hold.
       candidates: sameGeneration ? this.local.candidates : [],
       complete: sameGeneration ? this.local.complete : false,
       publishedSeq: this.local.publishedSeq,
+      publishedCandidates: 0,
       describedAt: Date.now(),
     };
-    this.scheduleFlush(sameGeneration ? 0 : this.waitBudget());
+    if (this.local.complete) this.scheduleFlush(0);
+    else if (this.local.candidates.length > 0) this.scheduleFlush(this.burstBudget() ?? this.waitBudget());
+    else this.scheduleFlush(this.waitBudget());
   }
 
   private onLocalCandidate(pc: PeerConnectionLike, candidate: RTCIceCandidate | null): void {
@@ -235,7 +250,9 @@ export class Negotiator {
     if (!candidate || !candidate.candidate) {
       if (this.local.description && !this.local.complete) {
         this.local.complete = true;
-        this.scheduleFlush(0);
+        // "Complete" alone is not worth a write once every candidate is out.
+        const behind = this.local.publishedSeq !== this.local.seq || this.local.candidates.length > this.local.publishedCandidates;
+        if (behind) this.scheduleFlush(0);
       }
       return;
     }
@@ -304,7 +321,10 @@ export class Negotiator {
           candidatesComplete: l.complete,
         };
         await this.opts.publish(signal);
-        if (this.local.seq === l.seq) this.local.publishedSeq = l.seq;
+        if (this.local.seq === l.seq) {
+          this.local.publishedSeq = l.seq;
+          this.local.publishedCandidates = signal.candidates.length;
+        }
         this.emit({ type: 'published', seq: l.seq, kind: l.description?.type ?? null, candidates: l.candidates.length });
       } while (this.dirty && !this.closed);
     } catch (error) {
@@ -327,7 +347,12 @@ export class Negotiator {
 
   private async handleRemote(signal: PeerSignal | null): Promise<void> {
     this.remoteKnown = true;
-    if (!signal || this.departed.has(signal.sessionId)) {
+    if (signal && this.departed.has(signal.sessionId)) {
+      // A session that already left (or was replaced): nothing it wrote matters now.
+      this.flushIfBehind();
+      return;
+    }
+    if (!signal) {
       if (this.boundTo !== null) await this.forgetRemote();
       else this.flushIfBehind();
       return;

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { FakeNetwork, FakeParticipant, InMemoryPeerDocs, connected, eventually } from './testing';
+import { addressOf } from './sdp';
+
+function call() {
+  const docs = new InMemoryPeerDocs();
+  const network = new FakeNetwork();
+  const clinician = new FakeParticipant('clinician', docs, network);
+  const patient = new FakeParticipant('patient', docs, network);
+  return { docs, network, clinician, patient };
+}
+
+const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+
+describe('negotiation over the peer documents', () => {
+  it('a participant alone offers to anyone, and the one who arrives later answers it in its first write', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.get('clinician')?.description?.type === 'offer', 'the waiting offer');
+    const offer = docs.docs.get('clinician')!;
+    expect(addressOf(offer.description!.sdp)).toEqual({ to: '*', seq: null });
+    expect(offer.candidates.length).toBeGreaterThan(0);
+    expect(offer.candidatesComplete).toBe(true);
+
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the call to connect');
+    await settle();
+    expect(docs.writes).toBe(2);
+    expect(docs.docs.get('patient')!.description!.type).toBe('answer');
+    expect(addressOf(docs.docs.get('patient')!.description!.sdp)).toEqual({ to: clinician.sessionId, seq: offer.seq });
+  });
+
+  it('works the same way round when the patient waits first', async () => {
+    const { docs, clinician, patient } = call();
+    patient.join();
+    await eventually(() => docs.docs.get('patient')?.description?.type === 'offer', 'the waiting offer');
+    clinician.join();
+    await eventually(() => connected(clinician, patient), 'the call to connect');
+    await settle();
+    expect(docs.writes).toBe(2);
+  });
+
+  it('both starting at the same moment (glare) connect: the patient yields to the clinician', async () => {
+    const { docs, clinician, patient } = call();
+    docs.hold(); // both offers cross each other
+    clinician.join();
+    patient.join();
+    await eventually(() => docs.docs.has('clinician') && docs.docs.has('patient'), 'both offers written');
+    docs.release();
+    await eventually(() => connected(clinician, patient), 'the call to connect');
+    await settle();
+    expect(docs.docs.get('clinician')!.description!.type).toBe('offer');
+    expect(docs.docs.get('patient')!.description!.type).toBe('answer');
+    expect(docs.writes).toBeLessThanOrEqual(3);
+  });
+
+  it('an offer that arrives before ours was written is answered instead (no glare write)', async () => {
+    const { docs, clinician, patient } = call();
+    patient.join();
+    clinician.join();
+    await eventually(() => connected(clinician, patient), 'the call to connect');
+    await settle();
+    expect(docs.writes).toBeLessThanOrEqual(3);
+  });
+
+  for (const who of ['clinician', 'patient'] as const) {
+    it(`a reload of the ${who} rejoins the same call on a new session`, async () => {
+      const { docs, clinician, patient } = call();
+      clinician.join();
+      await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+      patient.join();
+      await eventually(() => connected(clinician, patient), 'the first connection');
+      const reloading = who === 'clinician' ? clinician : patient;
+      const before = reloading.sessionId;
+      reloading.reload();
+      expect(reloading.sessionId).not.toBe(before);
+      await eventually(() => connected(clinician, patient), 'the call after the reload');
+      expect(docs.docs.get(who)!.sessionId).toBe(reloading.sessionId);
+    });
+
+    it(`a ${who} whose tab died without cleaning up can come back: its stale document is not answered blindly`, async () => {
+      const { docs, clinician, patient } = call();
+      clinician.join();
+      await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+      patient.join();
+      await eventually(() => connected(clinician, patient), 'the first connection');
+      const crashing = who === 'clinician' ? clinician : patient;
+      crashing.reload({ clean: false });
+      await eventually(() => connected(clinician, patient), 'the call after the crash', 3000);
+    });
+  }
+
+  it('duplicate and out-of-order documents are ignored', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the first connection');
+    const firstOffer = structuredClone(docs.docs.get('clinician')!);
+    const answer = structuredClone(docs.docs.get('patient')!);
+
+    clinician.negotiator.restartIce();
+    await eventually(() => docs.docs.get('clinician')!.seq > firstOffer.seq && connected(clinician, patient), 'the ICE restart');
+    const pcs = [clinician.pc, patient.pc];
+    // Old documents arriving late, and the current ones twice.
+    docs.redeliver('patient', firstOffer);
+    docs.redeliver('clinician', answer);
+    docs.redeliver('patient', docs.docs.get('clinician')!);
+    docs.redeliver('clinician', docs.docs.get('patient')!);
+    await settle();
+    expect([clinician.pc, patient.pc]).toEqual(pcs);
+    expect(connected(clinician, patient)).toBe(true);
+  });
+
+  it('documents of an earlier session are ignored once a newer session spoke', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the first connection');
+    const oldPatientDoc = structuredClone(docs.docs.get('patient')!);
+    patient.reload();
+    await eventually(() => connected(clinician, patient), 'the call after the reload');
+    const pc = clinician.pc;
+    docs.redeliver('clinician', oldPatientDoc);
+    await settle();
+    expect(clinician.pc).toBe(pc);
+    expect(clinician.negotiator.remoteSession).toBe(patient.sessionId);
+    expect(connected(clinician, patient)).toBe(true);
+  });
+
+  it('deliveries released in reverse order still end connected', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+    docs.hold();
+    patient.join();
+    clinician.negotiator.restartIce();
+    await settle(60);
+    docs.release((held) => [...held].reverse());
+    await eventually(() => connected(clinician, patient), 'the call to connect', 3000);
+  });
+
+  it('an ICE restart keeps the connection and its DTLS identity, with a new ICE generation', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the first connection');
+    const [cpc, ppc, ufrag] = [clinician.pc, patient.pc, patient.pc!.ufrag];
+    patient.negotiator.restartIce();
+    await eventually(() => patient.pc!.ufrag !== ufrag && connected(clinician, patient), 'the restart to complete');
+    expect([clinician.pc, patient.pc]).toEqual([cpc, ppc]);
+  });
+
+  it('both restarting ICE at once (glare on a live call) still converges', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the first connection');
+    const ufrags = [clinician.pc!.ufrag, patient.pc!.ufrag];
+    docs.hold();
+    clinician.negotiator.restartIce();
+    patient.negotiator.restartIce();
+    await settle(60);
+    docs.release();
+    await eventually(
+      () => clinician.pc!.ufrag !== ufrags[0] && patient.pc!.ufrag !== ufrags[1] && connected(clinician, patient),
+      'both restarts to settle',
+    );
+  });
+
+  it('a participant who leaves is forgotten, and whoever comes next finds a fresh offer to answer', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the first connection');
+    patient.leave();
+    await eventually(() => clinician.negotiator.remoteSession === null, 'the clinician to notice');
+    await eventually(
+      () => docs.docs.get('clinician')?.description?.type === 'offer' && addressOf(docs.docs.get('clinician')!.description!.sdp)?.to === '*',
+      'a fresh offer to anyone',
+    );
+    await settle();
+    const writes = docs.writes;
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the next connection');
+    await settle();
+    expect(docs.writes - writes).toBe(1);
+  });
+});
