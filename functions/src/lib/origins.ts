@@ -17,7 +17,11 @@ export function corsFor(raw: string): true | string[] {
   return origins;
 }
 
-/** Read when each callable is defined (module load): params are set in the environment by then. */
+/**
+ * Read when each callable is defined (module load): at run time params are in the environment.
+ * During deploy discovery no request is served, so the value does not matter and is not read.
+ */
 export function callableCors(): true | string[] {
+  if (process.env['FUNCTIONS_CONTROL_API'] === 'true') return true;
   return corsFor(ALLOWED_ORIGINS.value());
 }

@@ -1,0 +1,193 @@
+import { Timestamp, type DocumentReference, type Firestore, type Query, type QueryDocumentSnapshot } from 'firebase-admin/firestore';
+import { appendAudit, appendSystemAudit, type AuditHead } from '../audit/append';
+import type { Clock } from '../lib/clock';
+import type { ConsultDoc, ConsultStatus, InviteDoc } from '../lib/model';
+import type { Retention } from './retention';
+
+/** Firestore allows 500 writes per batch; we stay well under. */
+export const BATCH_LIMIT = 400;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const OPEN: ConsultStatus[] = ['scheduled', 'waiting', 'admitted'];
+const CLOSED: ConsultStatus[] = ['ended', 'cancelled'];
+
+export interface PurgeResult {
+  /** Open consults past their scheduled end + grace, now ended with endReason 'expired'. */
+  consultsExpired: number;
+  /** peers/{uid} documents of ended or cancelled consults. */
+  signalingDeleted: number;
+  /** Invites never redeemed and past their expiry. */
+  invitesDeleted: number;
+  /** Call-quality summaries older than the stats retention. */
+  statsDeleted: number;
+  /** Consults past the clinical-record retention, deleted with their consents and audit chain. */
+  recordsDeleted: number;
+  auditEntriesDeleted: number;
+}
+
+/** Milliseconds of a Firestore Timestamp (or a number); null for anything else. */
+export function millisOf(value: unknown): number | null {
+  if (value instanceof Timestamp) return value.toMillis();
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return null;
+}
+
+/** The calendar date `years` before `ms` (20 years back lands on the same day, leap years included). */
+export function yearsBefore(ms: number, years: number): number {
+  const d = new Date(ms);
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return d.getTime();
+}
+
+/** Every document of a query, page by page, so memory stays bounded and filtering in code cannot loop. */
+async function* pages(query: Query, size = BATCH_LIMIT): AsyncGenerator<QueryDocumentSnapshot[]> {
+  let last: QueryDocumentSnapshot | undefined;
+  for (;;) {
+    const snap = await (last ? query.startAfter(last) : query).limit(size).get();
+    if (snap.empty) return;
+    yield snap.docs;
+    if (snap.size < size) return;
+    last = snap.docs[snap.docs.length - 1];
+  }
+}
+
+export async function deleteInChunks(db: Firestore, refs: DocumentReference[]): Promise<number> {
+  for (let i = 0; i < refs.length; i += BATCH_LIMIT) {
+    const batch = db.batch();
+    for (const ref of refs.slice(i, i + BATCH_LIMIT)) batch.delete(ref);
+    await batch.commit();
+  }
+  return refs.length;
+}
+
+/**
+ * Ends a consult nobody closed, in one transaction with its audit entry, unless it changed
+ * meanwhile. Returns whether it was ended.
+ */
+async function expireConsult(db: Firestore, ref: DocumentReference, nowMs: number, graceMs: number): Promise<boolean> {
+  return db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const consult = snap.data() as ConsultDoc | undefined;
+    if (!consult || !OPEN.includes(consult.status)) return false;
+    const start = millisOf(consult.scheduledFor);
+    if (start === null || start + consult.durationMinutes * 60_000 + graceMs > nowMs) return false;
+    const now = Timestamp.fromMillis(nowMs);
+    const head: AuditHead = appendAudit(db, tx, consult.auditHead, {
+      consultId: ref.id,
+      action: 'consult.expired',
+      actor: { uid: null, role: 'system' },
+      atMs: nowMs,
+      details: { from: consult.status },
+    });
+    tx.update(ref, { status: 'ended', endReason: 'expired', endedAt: now, updatedAt: now, auditHead: head });
+    return true;
+  });
+}
+
+async function expireAbandoned(db: Firestore, nowMs: number, retention: Retention): Promise<number> {
+  const graceMs = retention.abandonedAfterHours * HOUR;
+  // Any consult that could be past end + grace started before now − grace; the duration is checked per consult.
+  const query = db
+    .collection('consults')
+    .where('status', 'in', OPEN)
+    .where('scheduledFor', '<', Timestamp.fromMillis(nowMs - graceMs))
+    .orderBy('scheduledFor');
+  let expired = 0;
+  for await (const docs of pages(query)) {
+    for (const doc of docs) {
+      if (await expireConsult(db, doc.ref, nowMs, graceMs)) expired++;
+    }
+  }
+  return expired;
+}
+
+/** Signaling documents exist only during calls, so listing them all stays small. */
+async function deleteClosedSignaling(db: Firestore): Promise<number> {
+  let deleted = 0;
+  for await (const docs of pages(db.collectionGroup('peers'))) {
+    const consultRefs = [...new Map(docs.map((d) => [d.ref.parent.parent!.path, d.ref.parent.parent!])).values()];
+    const consults = await db.getAll(...consultRefs);
+    const closed = new Set(
+      consults
+        .filter((c) => !c.exists || CLOSED.includes((c.data() as ConsultDoc).status))
+        .map((c) => c.ref.path),
+    );
+    deleted += await deleteInChunks(db, docs.filter((d) => closed.has(d.ref.parent.parent!.path)).map((d) => d.ref));
+  }
+  return deleted;
+}
+
+async function deleteExpiredInvites(db: Firestore, nowMs: number): Promise<number> {
+  const query = db.collectionGroup('private').where('expiresAt', '<', Timestamp.fromMillis(nowMs)).orderBy('expiresAt');
+  let deleted = 0;
+  for await (const docs of pages(query)) {
+    const unredeemed = docs.filter((d) => d.id === 'invite' && (d.data() as InviteDoc).redeemedBy === null);
+    deleted += await deleteInChunks(db, unredeemed.map((d) => d.ref));
+  }
+  return deleted;
+}
+
+async function deleteOldStats(db: Firestore, nowMs: number, retention: Retention): Promise<number> {
+  const cutoff = Timestamp.fromMillis(nowMs - retention.statsDays * DAY);
+  let deleted = 0;
+  for await (const docs of pages(db.collectionGroup('stats').where('updatedAt', '<', cutoff).orderBy('updatedAt'))) {
+    deleted += await deleteInChunks(db, docs.map((d) => d.ref));
+  }
+  return deleted;
+}
+
+/**
+ * Past the clinical-record retention a closed consult goes entirely: the document, every
+ * subcollection (consents and withdrawals included) and its own audit chain, which verifies
+ * on its own and so leaves no other chain broken.
+ */
+async function deleteRecordsPastRetention(db: Firestore, nowMs: number, retention: Retention) {
+  const cutoff = Timestamp.fromMillis(yearsBefore(nowMs, retention.clinicalRecordYears));
+  let records = 0;
+  let auditEntries = 0;
+  for await (const docs of pages(db.collection('consults').where('updatedAt', '<', cutoff).orderBy('updatedAt'))) {
+    for (const doc of docs) {
+      if (!CLOSED.includes((doc.data() as ConsultDoc).status)) continue;
+      const children: DocumentReference[] = [];
+      for (const sub of await doc.ref.listCollections()) children.push(...(await sub.listDocuments()));
+      const audit = await db.collection('audit').where('consultId', '==', doc.id).select().get();
+      auditEntries += await deleteInChunks(db, audit.docs.map((d) => d.ref));
+      await deleteInChunks(db, [...children, doc.ref]);
+      records++;
+    }
+  }
+  return { records, auditEntries };
+}
+
+/**
+ * The daily retention run. Each step is idempotent, so a run cut short by a timeout is
+ * finished by the next one. The run itself is recorded on the system audit chain.
+ */
+export async function purge(db: Firestore, clock: Clock, retention: Retention): Promise<PurgeResult> {
+  const nowMs = clock.now();
+  const consultsExpired = await expireAbandoned(db, nowMs, retention);
+  const signalingDeleted = await deleteClosedSignaling(db);
+  const invitesDeleted = await deleteExpiredInvites(db, nowMs);
+  const statsDeleted = await deleteOldStats(db, nowMs, retention);
+  const { records, auditEntries } = await deleteRecordsPastRetention(db, nowMs, retention);
+  const result: PurgeResult = {
+    consultsExpired,
+    signalingDeleted,
+    invitesDeleted,
+    statsDeleted,
+    recordsDeleted: records,
+    auditEntriesDeleted: auditEntries,
+  };
+  await appendSystemAudit(db, {
+    action: 'purge.run',
+    actor: { uid: null, role: 'system' },
+    atMs: nowMs,
+    details: {
+      ...result,
+      statsDays: retention.statsDays,
+      clinicalRecordYears: retention.clinicalRecordYears,
+      abandonedAfterHours: retention.abandonedAfterHours,
+    },
+  });
+  return result;
+}
