@@ -4,3 +4,4 @@ export { health } from './ops/health';
 export { purgeExpired } from './ops/purgeExpired';
 export { recordConsent } from './consent/record';
 export { withdrawConsent } from './consent/withdraw';
+export { getIceServers } from './turn/getIceServers';

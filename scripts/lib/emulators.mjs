@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDevSecrets } from './coturn.mjs';
 import { ensureSystemParts } from './system.mjs';
 import { storedZip } from './zip.mjs';
 
@@ -114,6 +115,8 @@ export async function startEmulators(opts = {}) {
   const only = opts.only ?? ['auth', 'firestore', 'functions'];
   const ports = opts.ports ?? emulatorPorts();
   const config = configFor(ports);
+  // The emulated functions read their secrets from functions/.secret.local (gitignored).
+  const devSecrets = ensureDevSecrets();
   const logDir = path.join(ROOT, '.emulators');
   mkdirSync(logDir, { recursive: true });
   const child = spawn(
@@ -164,7 +167,7 @@ export async function startEmulators(opts = {}) {
     const tail = output.split('\n').slice(-40).join('\n');
     throw new Error(`The emulators did not start.\n${tail}`);
   }
-  return { ports, env: emulatorEnv(ports), stop, output: () => output };
+  return { ports, env: { ...emulatorEnv(ports), TC_TURN_SECRET: devSecrets.TURN_SHARED_SECRET }, stop, output: () => output };
 }
 
 /** Stops the emulators when this process is interrupted or ends. */

@@ -1,0 +1,106 @@
+import { type Firestore, type Timestamp } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import { appendAudit, type AuditActor } from '../audit/append';
+import type { GetIceServersRequest, GetIceServersResult } from '../lib/api';
+import { callable, type CallableContext } from '../lib/callable';
+import { systemClock, type Clock } from '../lib/clock';
+import { fail } from '../lib/errors';
+import { firestore } from '../lib/firebase';
+import { zConsultId } from '../lib/input';
+import type { ConsultDoc } from '../lib/model';
+import { readWindow, recordHit, rateLimitRef, type RateLimit } from '../lib/rateLimit';
+import { TURN_SECRETS, configuredProvider } from './config';
+import { ttlForConsult, type TurnProvider } from './provider';
+
+export const zGetIceServersRequest = z.strictObject({ consultId: zConsultId });
+
+/** Enough for reloads, ICE restarts and credential refreshes; far below a scraping loop. */
+export const TURN_PER_USER: RateLimit = { name: 'turn', max: 30, windowMs: 10 * 60 * 1000 };
+
+type StoredConsult = ConsultDoc<Timestamp>;
+
+function actorIn(consult: StoredConsult, uid: string): AuditActor {
+  if (uid === consult.clinicianUid) return { uid, role: 'clinician' };
+  if (consult.patientUid !== null && uid === consult.patientUid) return { uid, role: 'patient' };
+  return fail('not_participant', 'Only the clinician and the patient of this consult can join its call.');
+}
+
+function assertOpen(consult: StoredConsult): void {
+  if (consult.status === 'waiting' || consult.status === 'admitted') return;
+  if (consult.status === 'scheduled') fail('consult_closed', 'This consult is not open yet: the patient has not joined.');
+  fail('consult_closed', 'This consult has ended or was cancelled, so its call cannot be joined.');
+}
+
+function consultEndMs(consult: StoredConsult): number {
+  const start = typeof consult.scheduledFor?.toMillis === 'function' ? consult.scheduledFor.toMillis() : 0;
+  return start + consult.durationMinutes * 60_000;
+}
+
+export interface IceServersDeps {
+  db: Firestore;
+  clock: Clock;
+  /** Resolved after the caller's checks, so a stranger never learns how TURN is configured. */
+  provider: () => TurnProvider;
+}
+
+/**
+ * Checks the caller (participant, consent in force, consult open, within the rate limit),
+ * has the provider mint credentials, then records provider and TTL (never a credential) in
+ * the consult's audit chain before handing them out.
+ */
+export async function issueIceServers(
+  { db, clock, provider: providerOf }: IceServersDeps,
+  { data, caller, request }: CallableContext<GetIceServersRequest>,
+): Promise<GetIceServersResult> {
+  const { consultId } = data;
+  const consultRef = db.collection('consults').doc(consultId);
+  const consents = consultRef.collection('consents');
+
+  const consult = await db.runTransaction(async (tx) => {
+    const snap = await tx.get(consultRef);
+    if (!snap.exists) fail('consult_not_found', 'This consult does not exist. Check the link or the dashboard.');
+    const found = snap.data() as StoredConsult;
+    actorIn(found, caller.uid);
+    const [consent, withdrawal] = await tx.getAll(consents.doc(caller.uid), consents.doc(`${caller.uid}-withdrawal`));
+    if (withdrawal?.exists) fail('consent_withdrawn', 'You withdrew your consent for this consult, so its call cannot be joined.');
+    if (!consent?.exists) fail('consent_required', 'Accept the consent for this consult before joining its call.');
+    assertOpen(found);
+    const limitRef = rateLimitRef(db, TURN_PER_USER, caller.uid);
+    const window = await readWindow(tx, limitRef, TURN_PER_USER, clock.now());
+    if (window.exhausted) {
+      fail('rate_limited', 'Too many connection attempts. Please wait a few minutes and try again.', {
+        retryAfterSeconds: Math.ceil(window.retryAfterMs / 1000),
+      });
+    }
+    recordHit(tx, limitRef, TURN_PER_USER, window);
+    return found;
+  });
+
+  const provider = providerOf();
+  const issued = await provider.issue({ uid: caller.uid, ttlSeconds: ttlForConsult(consultEndMs(consult), clock.now()) });
+
+  await db.runTransaction(async (tx) => {
+    const current = (await tx.get(consultRef)).data() as StoredConsult | undefined;
+    if (!current) return fail('consult_not_found', 'This consult does not exist. Check the link or the dashboard.');
+    assertOpen(current);
+    const head = appendAudit(db, tx, current.auditHead, {
+      consultId,
+      action: 'turn.issued',
+      actor: actorIn(current, caller.uid),
+      atMs: clock.now(),
+      request,
+      details: { provider: provider.name, ttlSeconds: issued.ttlSeconds },
+    });
+    tx.update(consultRef, { auditHead: head });
+  });
+
+  return { iceServers: issued.iceServers, expiresAt: new Date(issued.expiresAtMs).toISOString(), provider: provider.name };
+}
+
+export const getIceServers = callable(
+  'getIceServers',
+  zGetIceServersRequest,
+  'signed-in',
+  (ctx) => issueIceServers({ db: firestore(), clock: systemClock, provider: () => configuredProvider(systemClock) }, ctx),
+  { secrets: TURN_SECRETS },
+);
