@@ -6,7 +6,7 @@ import type { ConsultDoc } from '../../functions/src/lib/model';
 import { purge, yearsBefore } from '../../functions/src/ops/purge';
 import { DEFAULT_RETENTION } from '../../functions/src/ops/retention';
 import { isolatedProject } from './isolated';
-import { DAY, HOUR, seedAudit, seedConsent, seedConsult, seedInvite, seedPeer, seedStats, statsDoc } from './seed';
+import { DAY, HOUR, ts, seedAudit, seedConsent, seedConsult, seedInvite, seedPeer, seedStats, statsDoc } from './seed';
 
 const NOW = Date.UTC(2026, 10, 25, 6, 0, 0); // 03:00 in São Paulo, when the job runs
 const clock = () => fixedClock(NOW);
@@ -95,6 +95,19 @@ describe('purge: signaling and invites', () => {
     expect((await db.doc(`consults/${expired}/private/invite`).get()).exists).toBe(false);
     expect((await db.doc(`consults/${redeemed}/private/invite`).get()).exists).toBe(true);
     expect((await db.doc(`consults/${valid}/private/invite`).get()).exists).toBe(true);
+  });
+});
+
+describe('purge: rate-limit counters', () => {
+  let db: Firestore;
+  beforeAll(() => { db = isolatedProject('purge-limits').db; });
+
+  it('deletes counters whose window has passed and keeps running ones', async () => {
+    await db.doc('rateLimits/redeem-failures_old').set({ count: 3, windowStartMs: NOW - 2 * HOUR, expiresAt: ts(NOW - HOUR) });
+    await db.doc('rateLimits/redeem-failures_running').set({ count: 1, windowStartMs: NOW - 60_000, expiresAt: ts(NOW + HOUR) });
+    const result = await purge(db, clock(), DEFAULT_RETENTION);
+    expect(result.rateLimitsDeleted).toBe(1);
+    expect((await db.collection('rateLimits').get()).docs.map((d) => d.id)).toEqual(['redeem-failures_running']);
   });
 });
 

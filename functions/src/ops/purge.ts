@@ -23,6 +23,8 @@ export interface PurgeResult {
   /** Consults past the clinical-record retention, deleted with their consents and audit chain. */
   recordsDeleted: number;
   auditEntriesDeleted: number;
+  /** Rate-limit counters (rateLimits/*) whose window has passed. */
+  rateLimitsDeleted: number;
 }
 
 /** Milliseconds of a Firestore Timestamp (or a number); null for anything else. */
@@ -136,6 +138,15 @@ async function deleteOldStats(db: Firestore, nowMs: number, retention: Retention
   return deleted;
 }
 
+/** Counters carry expiresAt for a Firestore TTL policy; deleting them here keeps a project without one clean too. */
+async function deleteExpiredRateLimits(db: Firestore, nowMs: number): Promise<number> {
+  let deleted = 0;
+  for await (const docs of pages(db.collection('rateLimits').where('expiresAt', '<', Timestamp.fromMillis(nowMs)).orderBy('expiresAt'))) {
+    deleted += await deleteInChunks(db, docs.map((d) => d.ref));
+  }
+  return deleted;
+}
+
 /**
  * Past the clinical-record retention a closed consult goes entirely: the document, every
  * subcollection (consents and withdrawals included) and its own audit chain, which verifies
@@ -170,6 +181,7 @@ export async function purge(db: Firestore, clock: Clock, retention: Retention): 
   const invitesDeleted = await deleteExpiredInvites(db, nowMs);
   const statsDeleted = await deleteOldStats(db, nowMs, retention);
   const { records, auditEntries } = await deleteRecordsPastRetention(db, nowMs, retention);
+  const rateLimitsDeleted = await deleteExpiredRateLimits(db, nowMs);
   const result: PurgeResult = {
     consultsExpired,
     signalingDeleted,
@@ -177,6 +189,7 @@ export async function purge(db: Firestore, clock: Clock, retention: Retention): 
     statsDeleted,
     recordsDeleted: records,
     auditEntriesDeleted: auditEntries,
+    rateLimitsDeleted,
   };
   await appendSystemAudit(db, {
     action: 'purge.run',
