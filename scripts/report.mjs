@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// `npm run report -- --days 30`: how calls went, from the audit log (which consults were
+// admitted) and the participants' stats documents (whether and how each call connected).
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { admin, connect, runCli, usageError } from './lib/admin-cli.mjs';
+import { emulatorEnv, emulatorPorts } from './lib/emulators.mjs';
+import { formatReport, qualityReport, renderChart } from './lib/quality.mjs';
+
+const HELP = `Usage: npm run report -- [--days N] [--json] [--chart FILE] [--project ID]
+
+  --days N        The last N days (default 30, at most 366).
+  --json          Print the figures as JSON (for machines) instead of text.
+  --chart FILE    Where to write the SVG chart of daily success rate and setup time
+                  (default quality-report.svg); --no-chart to skip it.
+  --project ID    A real Firebase project, with GOOGLE_APPLICATION_CREDENTIALS; a demo-… id
+                  reads that project on the local emulators. Default: the emulators of \`npm start\`.
+
+Figures: connection success rate (admitted consults that connected), median and p95 time to
+connect, share of connected consults relayed through TURN, p95 round-trip time and packet loss.`;
+
+const DAY = 86_400_000;
+
+function parse(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        days: { type: 'string', default: '30' },
+        json: { type: 'boolean', default: false },
+        chart: { type: 'string', default: 'quality-report.svg' },
+        'no-chart': { type: 'boolean', default: false },
+        project: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw usageError(`${error.message}\nRun \`npm run report -- --help\` for usage.`);
+  }
+  if (values.help) return { help: true };
+  const days = Number(values.days);
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw usageError(`--days must be a whole number from 1 to 366, not "${values.days}".`);
+  return { days, json: values.json, chart: values['no-chart'] ? null : values.chart, project: values.project };
+}
+
+/** A demo- project lives on the emulators; any other id is a real project. */
+async function connectTo(project) {
+  if (project?.startsWith('demo-')) {
+    if (!process.env.FIRESTORE_EMULATOR_HOST) Object.assign(process.env, emulatorEnv(emulatorPorts()));
+    process.env.TC_PROJECT_ID = project;
+    return connect({});
+  }
+  return connect({ project });
+}
+
+async function readInputs(db, sinceMs) {
+  const { Timestamp } = admin.firestore();
+  const audit = await db.collection('audit').where('action', '==', 'patient.admitted').where('atMs', '>=', sinceMs).get();
+  const admissions = audit.docs
+    .map((d) => d.data())
+    .filter((e) => typeof e.consultId === 'string' && typeof e.atMs === 'number')
+    .map((e) => ({ consultId: e.consultId, atMs: e.atMs }));
+  const statsSnap = await db.collectionGroup('stats').where('updatedAt', '>=', Timestamp.fromMillis(sinceMs)).get();
+  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const stats = statsSnap.docs.map((d) => {
+    const s = d.data();
+    return {
+      consultId: d.ref.parent.parent.id,
+      connectMs: num(s.connectMs),
+      candidateType: typeof s.candidateType === 'string' ? s.candidateType : null,
+      rttMs: num(s.rttMs),
+      packetLossPct: num(s.packetLossPct),
+    };
+  });
+  return { admissions, stats };
+}
+
+await runCli(async () => {
+  const opts = parse(process.argv.slice(2));
+  if (opts.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const { app, target } = await connectTo(opts.project);
+  const db = admin.firestore().getFirestore(app);
+  const untilMs = Date.now();
+  const sinceMs = untilMs - opts.days * DAY;
+  const report = qualityReport({ ...(await readInputs(db, sinceMs)), sinceMs, untilMs });
+
+  if (opts.chart) {
+    const file = path.resolve(opts.chart);
+    writeFileSync(file, renderChart(report));
+    process.stderr.write(`Chart written to ${file}\n`);
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify({ source: target, ...report }, null, 2)}\n`);
+  else process.stdout.write(`${formatReport(report)}\n\n(source: ${target})\n`);
+});
