@@ -1,7 +1,5 @@
 import { render } from 'preact';
+import './styles.css';
+import { Routes } from './routes';
 
-function App() {
-  return <main><h1>Teleconsulta</h1></main>;
-}
-
-render(<App />, document.getElementById('app')!);
+render(<Routes />, document.getElementById('app')!);

@@ -1,0 +1,218 @@
+// The whole consult as two people live it, in two Chromium processes. Shared by the journey
+// test (which asserts the outcome) and the accessibility test (which scans every screen).
+import { expect } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
+import { launchChromium } from '../support/browser';
+import { createUser } from '../support/admin';
+import { hostingOrigin } from '../support/emulators';
+
+export type ScreenName =
+  | 'sign-in'
+  | 'dashboard'
+  | 'invite'
+  | 'room-waiting'
+  | 'patient-invalid-link'
+  | 'patient-consent'
+  | 'patient-declined'
+  | 'patient-device-check'
+  | 'patient-waiting'
+  | 'room-ready'
+  | 'clinician-call'
+  | 'patient-call'
+  | 'clinician-summary'
+  | 'patient-ended';
+
+/** Called on every screen once it is settled; the a11y test scans and photographs here. */
+export type OnScreen = (name: ScreenName, page: Page) => Promise<void>;
+
+export interface Journey {
+  consultId: string;
+  inviteLink: string;
+  clipboardLink: string;
+  clinicianFrames: number;
+  /** Gzipped JS the patient's browser fetched before the consent could be accepted. */
+  patientJsGzipBytes: number;
+  patientScripts: string[];
+  patientFrames: number;
+  clinician: Page;
+  patient: Page;
+}
+
+export interface People {
+  clinicianBrowser: Browser;
+  patientBrowser: Browser;
+  close(): Promise<void>;
+}
+
+export async function launchPeople(): Promise<People> {
+  const [clinicianBrowser, patientBrowser] = await Promise.all([launchChromium(), launchChromium()]);
+  return {
+    clinicianBrowser,
+    patientBrowser,
+    close: async () => {
+      await Promise.allSettled([clinicianBrowser.close(), patientBrowser.close()]);
+    },
+  };
+}
+
+const LONG = { timeout: 60_000 };
+
+/** Waits until the page's <video data-testid=…> has decoded frames and keeps decoding. */
+export async function framesDecoding(page: Page, testId: string): Promise<number> {
+  const selector = `[data-testid="${testId}"]`;
+  const count = () =>
+    page.evaluate((sel) => {
+      const video = document.querySelector<HTMLVideoElement>(sel);
+      return video && video.videoWidth > 0 ? video.getVideoPlaybackQuality().totalVideoFrames : 0;
+    }, selector);
+  await page.waitForFunction(
+    (sel) => {
+      const video = document.querySelector<HTMLVideoElement>(sel);
+      return !!video && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 0;
+    },
+    selector,
+    LONG,
+  );
+  const first = await count();
+  await page.waitForFunction(
+    ([sel, before]) => {
+      const video = document.querySelector<HTMLVideoElement>(sel as string);
+      return !!video && video.getVideoPlaybackQuality().totalVideoFrames > (before as number);
+    },
+    [selector, first] as const,
+    LONG,
+  );
+  return count();
+}
+
+function watchConsole(page: Page, who: string, log: string[]) {
+  page.on('pageerror', (err) => log.push(`${who} pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') log.push(`${who} console: ${msg.text()}`);
+  });
+}
+
+export interface JourneyOptions {
+  people: People;
+  onScreen?: OnScreen;
+  /** Extra context options (the a11y test bypasses CSP to inject axe). */
+  contextOptions?: Parameters<Browser['newContext']>[0];
+  log?: string[];
+}
+
+export async function runJourney({ people, onScreen = async () => undefined, contextOptions = {}, log = [] }: JourneyOptions): Promise<Journey> {
+  const origin = hostingOrigin();
+  const account = await createUser('clinician', 'clinician');
+
+  // The clinician, on a laptop.
+  const clinicianContext: BrowserContext = await people.clinicianBrowser.newContext({
+    ...contextOptions,
+    viewport: { width: 1280, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write', 'camera', 'microphone'],
+  });
+  const clinician = await clinicianContext.newPage();
+  watchConsole(clinician, 'clinician', log);
+  clinician.on('dialog', (dialog) => void dialog.accept());
+  await clinician.goto(`${origin}/`);
+  await clinician.getByRole('heading', { name: 'Entrar' }).waitFor(LONG);
+  await onScreen('sign-in', clinician);
+  await clinician.getByLabel('E-mail').fill(account.email);
+  await clinician.getByLabel('Senha').fill(account.password);
+  await clinician.getByRole('button', { name: 'Entrar' }).click();
+  await clinician.getByRole('heading', { name: 'Consultas' }).waitFor(LONG);
+  await clinician.getByText('Nenhuma consulta agendada.').waitFor(LONG);
+  await onScreen('dashboard', clinician);
+
+  await clinician.getByLabel('Paciente (nome ou referência)').fill('Maria S.');
+  await clinician.getByLabel('Duração').selectOption('20');
+  await clinician.getByRole('button', { name: 'Agendar' }).click();
+  const linkInput = clinician.getByRole('textbox', { name: 'Link do convite' });
+  await linkInput.waitFor(LONG);
+  const inviteLink = await linkInput.inputValue();
+  await clinician.getByRole('button', { name: 'Copiar link' }).click();
+  await clinician.getByText('Link copiado.').waitFor(LONG);
+  const clipboardLink = await clinician.evaluate(() => navigator.clipboard.readText());
+  const consultId = /\/join\/([A-Za-z0-9]{20})#k=/.exec(inviteLink)?.[1] ?? '';
+  // The new consult appears in the live list.
+  await clinician.locator(`[data-consult-id="${consultId}"]`).waitFor(LONG);
+  await onScreen('invite', clinician);
+
+  await clinician.getByRole('link', { name: 'Abrir sala de Maria S.' }).first().click();
+  await clinician.getByRole('heading', { name: 'Sala de espera — Maria S.' }).waitFor(LONG);
+  await onScreen('room-waiting', clinician);
+
+  // The patient, on a phone-sized screen. First a mangled link (its own fresh visit)…
+  const phone = { ...contextOptions, viewport: { width: 360, height: 740 }, permissions: ['camera', 'microphone'] };
+  const strangerContext = await people.patientBrowser.newContext(phone);
+  const stranger = await strangerContext.newPage();
+  watchConsole(stranger, 'patient (bad link)', log);
+  await stranger.goto(`${origin}/join/${consultId}#k=not-the-right-key-at-all-000000000000000000`);
+  await stranger.locator('[data-screen="invite-problem"]').waitFor(LONG);
+  await onScreen('patient-invalid-link', stranger);
+  await strangerContext.close();
+
+  // …then the real link, counting the JavaScript it downloads before consent is possible.
+  const patientContext = await people.patientBrowser.newContext(phone);
+  const patient = await patientContext.newPage();
+  watchConsole(patient, 'patient', log);
+  patient.on('dialog', (dialog) => void dialog.accept());
+  const scripts = new Map<string, Promise<number>>();
+  const countScript = (response: Response) => {
+    const url = response.url();
+    if (url.startsWith(origin) && /\.m?js(\?|$)/.test(url) && !scripts.has(url)) {
+      scripts.set(url, response.body().then((body) => gzipSync(body, { level: 9 }).length, () => 0));
+    }
+  };
+  patient.on('response', countScript);
+  await patient.goto(inviteLink);
+  await patient.locator('[data-screen="consent"]').waitFor(LONG);
+  await patient.getByRole('button', { name: 'Aceitar e continuar' }).waitFor(LONG);
+  patient.off('response', countScript);
+  const sizes = await Promise.all(scripts.values());
+  const patientJsGzipBytes = sizes.reduce((a, b) => a + b, 0);
+  const patientScripts = [...scripts.keys()].map((u) => new URL(u).pathname);
+  // The key leaves the address bar once read.
+  expect(new URL(patient.url()).hash).toBe('');
+  await onScreen('patient-consent', patient);
+
+  await patient.getByRole('button', { name: 'Recusar' }).click();
+  await patient.locator('[data-screen="declined"]').waitFor(LONG);
+  await onScreen('patient-declined', patient);
+  await patient.getByRole('button', { name: 'Ler o termo de novo' }).click();
+
+  await patient.getByLabel('Li e aceito a teleconsulta nestes termos').check();
+  await patient.getByRole('button', { name: 'Aceitar e continuar' }).click();
+  await patient.locator('[data-screen="device-check"]').waitFor(LONG);
+  const continueButton = patient.getByRole('button', { name: 'Tudo certo, continuar' });
+  await expect.poll(() => continueButton.isEnabled(), LONG).toBe(true);
+  await framesDecoding(patient, 'preview-video');
+  await onScreen('patient-device-check', patient);
+
+  await continueButton.click();
+  await patient.locator('[data-screen="waiting"]').waitFor(LONG);
+  await onScreen('patient-waiting', patient);
+
+  // The clinician sees where the patient is, accepts the clinician terms and admits.
+  await clinician.locator('[data-step="waiting"][data-done="true"]').waitFor(LONG);
+  await onScreen('room-ready', clinician);
+  await clinician.getByLabel('Li e aceito o termo do profissional').check();
+  await clinician.getByRole('button', { name: 'Admitir paciente' }).click();
+
+  await clinician.locator('[data-call-state="connected"]').waitFor(LONG);
+  await patient.locator('[data-call-state="connected"]').waitFor(LONG);
+  const [clinicianFrames, patientFrames] = await Promise.all([
+    framesDecoding(clinician, 'remote-video'),
+    framesDecoding(patient, 'remote-video'),
+  ]);
+  await onScreen('clinician-call', clinician);
+  await onScreen('patient-call', patient);
+
+  await clinician.getByRole('button', { name: 'Encerrar consulta' }).click();
+  await clinician.locator('[data-screen="summary"]').waitFor(LONG);
+  await onScreen('clinician-summary', clinician);
+  await patient.locator('[data-screen="ended"]').waitFor(LONG);
+  await onScreen('patient-ended', patient);
+
+  return { consultId, inviteLink, clipboardLink, clinicianFrames, patientFrames, patientJsGzipBytes, patientScripts, clinician, patient };
+}

@@ -1,0 +1,73 @@
+import type { ComponentChildren } from 'preact';
+import { useSignal } from '@preact/signals';
+import { callReasonText, t } from '../i18n';
+import { ErrorMessage, Loading } from '../components/Status';
+import { Video } from '../components/Video';
+import type { Call as CallModel } from '../state/call';
+
+export function QualityBadge({ call }: { call: CallModel }) {
+  const level = call.quality.value?.level ?? 'unknown';
+  return (
+    <span class={`quality ${level}`} role="status" data-quality={level}>
+      <span class="dot" aria-hidden="true" />
+      {t('call.quality', { quality: t(`quality.${level}`) })}
+    </span>
+  );
+}
+
+/** The call: remote video, self view, controls. `data-call-state` is what tests wait on. */
+export function Call({ call, title, onLeave, extra }: { call: CallModel; title: string; onLeave: () => void; extra?: ComponentChildren }) {
+  const state = call.state.value;
+  const switching = useSignal(false);
+  const error = call.error.value;
+  const mic = call.micEnabled.value;
+  const camera = call.cameraEnabled.value;
+  const torch = call.torchOn.value;
+
+  const switchCamera = async () => {
+    switching.value = true;
+    try {
+      await call.session.switchCamera();
+    } finally {
+      switching.value = false;
+    }
+  };
+
+  return (
+    <section class="call" aria-label={title} data-call-state={state} data-screen="call">
+      <h1 class="visually-hidden">{title}</h1>
+      {state === 'reconnecting' && <p class="banner warn" role="alert">{t('call.reconnecting')}</p>}
+      {error && state !== 'ended' && <ErrorMessage>{callReasonText(error.reason)}</ErrorMessage>}
+      <div class="stage">
+        <Video stream={call.remoteStream.value} class="remote" label={t('call.remote')} testId="remote-video" />
+        {state !== 'connected' && state !== 'reconnecting' && (
+          <div class="overlay">
+            <Loading label={state === 'connecting' && !call.remotePresent.value ? t('call.waitingRemote') : t('call.connecting')} />
+          </div>
+        )}
+        <Video stream={call.localStream} muted class="self" label={t('call.self')} testId="self-video" />
+      </div>
+      <div class="call-bar">
+        <QualityBadge call={call} />
+        {extra}
+      </div>
+      <div class="controls" role="toolbar" aria-label={title}>
+        <button type="button" class="button" aria-pressed={!mic} onClick={() => call.session.setMicEnabled(!mic)}>
+          {mic ? t('call.mute') : t('call.unmute')}
+        </button>
+        <button type="button" class="button" aria-pressed={!camera} onClick={() => call.session.setCameraEnabled(!camera)}>
+          {camera ? t('call.cameraOff') : t('call.cameraOn')}
+        </button>
+        <button type="button" class="button" disabled={switching.value} aria-busy={switching.value} onClick={() => void switchCamera()}>
+          {t('call.switchCamera')}
+        </button>
+        {call.torchAvailable.value && (
+          <button type="button" class="button" aria-pressed={torch} onClick={() => void call.session.setTorch(!torch)}>
+            {torch ? t('call.torchOff') : t('call.torchOn')}
+          </button>
+        )}
+        <button type="button" class="button danger solid" onClick={onLeave}>{t('call.leave')}</button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,189 @@
+import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { locale, t, type MessageKey } from '../i18n';
+import { Layout } from '../components/Layout';
+import { Link } from '../components/Link';
+import { Markdown } from '../components/Markdown';
+import { ErrorMessage, Loading } from '../components/Status';
+import { formatClinicDate, formatClinicTime } from '../clinicTime';
+import { isClinician, session, signOut } from '../state/auth';
+import { isClosed } from '../state/consult';
+import { describeError } from '../state/errors';
+import { createRoom, type RoomModel } from '../state/room';
+import { Call } from './Call';
+import { SignIn } from './SignIn';
+
+/** /consults/{id}: the clinician's waiting room, the call, and the summary. */
+export function ConsultRoom({ consultId }: { consultId: string }) {
+  const s = session.value;
+  if (s === undefined) return <Layout><Loading /></Layout>;
+  if (!s || s.anonymous) return <SignIn />;
+  if (!isClinician.value) return <SignIn notClinician />;
+  return <Room consultId={consultId} clinicianUid={s.uid} />;
+}
+
+function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: string }) {
+  const room = useMemo(() => createRoom(consultId, clinicianUid), [consultId, clinicianUid]);
+  useEffect(() => () => room.dispose(), [room]);
+  const consult = room.consult.value;
+  const call = room.call.value;
+
+  // Back in an admitted consult after a reload: rejoin the call at once.
+  useEffect(() => {
+    if (consult?.status === 'admitted' && !room.call.value && room.busy.value === null && room.clinicianConsented.value) void room.joinCall();
+  }, [consult?.status, room.clinicianConsented.value]);
+
+  const actions = <button type="button" class="link-button" onClick={() => void signOut()}>{t('signout')}</button>;
+
+  if (room.error.value && !consult) {
+    return <Layout actions={actions}><ErrorMessage>{describeError(room.error.value)}</ErrorMessage></Layout>;
+  }
+  if (!consult) return <Layout actions={actions}><Loading /></Layout>;
+
+  if (call && consult.status === 'admitted') {
+    const ending = room.busy.value === 'end';
+    return (
+      <Layout wide actions={actions}>
+        <Call
+          call={call}
+          title={t('room.title', { label: consult.patientLabel })}
+          onLeave={() => void room.leaveCall()}
+          extra={
+            <button type="button" class="button danger solid" disabled={ending} aria-busy={ending}
+              onClick={() => confirm(t('room.endConfirm')) && void room.end()}>
+              {ending ? t('room.ending') : t('room.end')}
+            </button>
+          }
+        />
+        {room.error.value && <ErrorMessage>{room.error.value}</ErrorMessage>}
+      </Layout>
+    );
+  }
+
+  return (
+    <Layout wide actions={actions}>
+      <p><Link href="/">{t('room.back')}</Link></p>
+      <h1>{t('room.title', { label: consult.patientLabel })}</h1>
+      <p class="muted">
+        {t('dash.when', { date: formatClinicDate(consult.scheduledFor, locale.value), time: formatClinicTime(consult.scheduledFor, locale.value), minutes: consult.durationMinutes })}
+        {' · '}
+        <span class={`badge status-${consult.status}`}>{t(`status.${consult.status}`)}</span>
+      </p>
+      {room.error.value && <ErrorMessage>{room.error.value}</ErrorMessage>}
+      {isClosed(consult.status) ? <Summary room={room} /> : consult.status === 'admitted' ? <Rejoin room={room} /> : <WaitingRoom room={room} />}
+    </Layout>
+  );
+}
+
+const STEPS: Array<{ key: 'link_opened' | 'consented' | 'devices' | 'waiting'; label: MessageKey }> = [
+  { key: 'link_opened', label: 'room.step.link_opened' },
+  { key: 'consented', label: 'room.step.consented' },
+  { key: 'devices', label: 'room.step.devices' },
+  { key: 'waiting', label: 'room.step.waiting' },
+];
+
+function WaitingRoom({ room }: { room: RoomModel }) {
+  const consult = room.consult.value!;
+  const steps = room.steps.value;
+  const consented = room.clinicianConsented.value;
+  const admitting = room.busy.value === 'admit' || room.busy.value === 'media';
+  const lang = locale.value;
+  useEffect(() => {
+    if (consented === false) void room.loadClinicianConsent();
+  }, [consented, lang]);
+  const needsConsent = consented === false;
+  const canAdmit = room.canAdmit.value && (!needsConsent || room.consentAccepted.value);
+
+  return (
+    <div class="dashboard">
+      <section class="card" aria-labelledby="progress-title">
+        <h2 id="progress-title">{t('room.progress')}</h2>
+        {consult.patientProgress === 'withdrawn' ? (
+          <ErrorMessage>{t('room.withdrawn')}</ErrorMessage>
+        ) : (
+          <ol class="steps" aria-live="polite" data-testid="patient-progress">
+            <li class="done" data-step="invited">
+              <span class="mark" aria-hidden="true">✓</span>
+              <span>{t('room.step.invited')} <span class="visually-hidden">({t('room.step.done')})</span></span>
+            </li>
+            {STEPS.map((step) => {
+              const done = steps[step.key];
+              return (
+                <li key={step.key} class={done ? 'done' : 'pending'} data-step={step.key} data-done={String(done)}>
+                  <span class="mark" aria-hidden="true">{done ? '✓' : ''}</span>
+                  <span>{t(step.label)} <span class="visually-hidden">({done ? t('room.step.done') : t('room.step.pending')})</span></span>
+                </li>
+              );
+            })}
+          </ol>
+        )}
+      </section>
+      <section class="card" aria-labelledby="admit-title">
+        <h2 id="admit-title">{t('room.admit')}</h2>
+        {!room.canAdmit.value && consult.patientProgress !== 'withdrawn' && <p class="muted">{t('room.notYet')}</p>}
+        {needsConsent && (
+          <details>
+            <summary>{t('room.clinicianConsent')}</summary>
+            {room.consentText.value ? (
+              <div class="consent-text" tabIndex={0} role="region" aria-label={t('room.clinicianConsent')}>
+                <Markdown source={room.consentText.value.text} headingOffset={2} />
+              </div>
+            ) : (
+              <Loading label={t('consent.loadingText')} />
+            )}
+          </details>
+        )}
+        {needsConsent && (
+          <label class="check">
+            <input type="checkbox" name="clinician-consent" checked={room.consentAccepted.value}
+              onChange={(e) => (room.consentAccepted.value = e.currentTarget.checked)} />
+            <span>{t('room.clinicianAccept')}</span>
+          </label>
+        )}
+        <div class="actions">
+          <button type="button" class="button primary" disabled={!canAdmit || admitting} aria-busy={admitting} onClick={() => void room.admit()}>
+            {admitting ? t('room.admitting') : t('room.admit')}
+          </button>
+          <button type="button" class="button danger" disabled={room.busy.value !== null}
+            onClick={() => confirm(t('dash.cancelConfirm', { label: consult.patientLabel })) && void room.cancel()}>
+            {room.busy.value === 'cancel' ? t('dash.cancelling') : t('room.cancel')}
+          </button>
+        </div>
+      </section>
+    </div>
+  );
+}
+
+function Rejoin({ room }: { room: RoomModel }) {
+  const busy = room.busy.value !== null;
+  return (
+    <section class="card">
+      {busy ? <Loading label={t('call.connecting')} /> : null}
+      <div class="actions">
+        <button type="button" class="button primary" disabled={busy} onClick={() => void room.joinCall()}>{t('ended.rejoin')}</button>
+        <button type="button" class="button danger solid" disabled={busy} onClick={() => confirm(t('room.endConfirm')) && void room.end()}>
+          {t('room.end')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function Summary({ room }: { room: RoomModel }) {
+  const consult = room.consult.value!;
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  const ms = consult.admittedAt && consult.endedAt ? consult.endedAt.getTime() - consult.admittedAt.getTime() : null;
+  const quality = room.worstQuality.value;
+  return (
+    <section class="card" aria-labelledby="summary-title" data-screen="summary">
+      <h2 id="summary-title" tabIndex={-1} ref={heading}>{consult.status === 'ended' ? t('room.summary') : t('room.closed', { status: t(`status.${consult.status}`).toLowerCase() })}</h2>
+      {consult.status === 'ended' && (
+        <ul>
+          {ms !== null && <li data-testid="summary-duration">{t('room.duration', { minutes: Math.floor(ms / 60_000), seconds: Math.floor((ms % 60_000) / 1000) })}</li>}
+          <li data-testid="summary-quality">{t('room.quality', { quality: t(quality === 'unknown' ? 'quality.notMeasured' : `quality.${quality}`) })}</li>
+        </ul>
+      )}
+      <Link href="/" class="button secondary">{t('room.back')}</Link>
+    </section>
+  );
+}

@@ -1,0 +1,36 @@
+import { useEffect, useMemo } from 'preact/hooks';
+import { t } from '../i18n';
+import { Layout } from '../components/Layout';
+import { createLobby } from '../state/lobby';
+import { Call } from './Call';
+import { DeviceCheck } from './DeviceCheck';
+import { Ended } from './Ended';
+import { Waiting } from './Waiting';
+
+/** The patient after consent: device check → waiting room → call → end. */
+export function Lobby({ consultId, uid }: { consultId: string; uid: string; patientLabel: string }) {
+  const lobby = useMemo(() => createLobby(consultId, uid), [consultId, uid]);
+  useEffect(() => {
+    void lobby.startDeviceCheck();
+    return () => lobby.dispose();
+  }, [lobby]);
+  const step = lobby.step.value;
+  const call = lobby.call.value;
+
+  if (step === 'call' && call) {
+    return (
+      <Layout wide>
+        <Call call={call} title={t('call.region')} onLeave={() => void lobby.leaveCall()} />
+      </Layout>
+    );
+  }
+  return (
+    <Layout>
+      <div class="patient">
+        {step === 'devices' && <DeviceCheck check={lobby.devices} onContinue={lobby.confirmDevices} />}
+        {step === 'waiting' && <Waiting lobby={lobby} />}
+        {(step === 'left' || step === 'ended') && <Ended lobby={lobby} />}
+      </div>
+    </Layout>
+  );
+}

@@ -1,0 +1,73 @@
+// Who is signed in, and their role claim. Clinicians sign in with email and password;
+// patients are anonymous users created when they open an invite.
+import { computed, signal } from '@preact/signals';
+import {
+  onAuthStateChanged,
+  signInAnonymously,
+  signInWithEmailAndPassword,
+  signOut as firebaseSignOut,
+  type User,
+} from 'firebase/auth';
+import { auth } from '../firebase';
+
+export interface Session {
+  uid: string;
+  email: string | null;
+  anonymous: boolean;
+  role: 'clinician' | 'admin' | null;
+}
+
+/** undefined until Firebase has restored (or not) the previous session. */
+export const session = signal<Session | null | undefined>(undefined);
+export const authReady = computed(() => session.value !== undefined);
+export const isClinician = computed(() => {
+  const role = session.value?.role;
+  return role === 'clinician' || role === 'admin';
+});
+
+async function toSession(user: User): Promise<Session> {
+  const token = await user.getIdTokenResult();
+  const claim = token.claims['role'];
+  return {
+    uid: user.uid,
+    email: user.email,
+    anonymous: user.isAnonymous,
+    role: claim === 'clinician' || claim === 'admin' ? claim : null,
+  };
+}
+
+onAuthStateChanged(auth, (user) => {
+  if (!user) {
+    session.value = null;
+    return;
+  }
+  toSession(user).then(
+    (s) => {
+      if (auth.currentUser?.uid === user.uid) session.value = s;
+    },
+    () => {
+      session.value = { uid: user.uid, email: user.email, anonymous: user.isAnonymous, role: null };
+    },
+  );
+});
+
+export async function signInClinician(email: string, password: string): Promise<Session> {
+  const cred = await signInWithEmailAndPassword(auth, email.trim(), password);
+  const s = await toSession(cred.user);
+  session.value = s;
+  return s;
+}
+
+/** The patient's identity: reuses the anonymous user of an earlier visit on this device. */
+export async function ensurePatientUser(): Promise<string> {
+  await auth.authStateReady();
+  const current = auth.currentUser;
+  if (current?.isAnonymous) return current.uid;
+  if (current) await firebaseSignOut(auth);
+  const cred = await signInAnonymously(auth);
+  return cred.user.uid;
+}
+
+export function signOut(): Promise<void> {
+  return firebaseSignOut(auth);
+}

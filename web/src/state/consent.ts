@@ -1,0 +1,29 @@
+// The consent texts exactly as the functions hash them, loaded only when shown.
+import { CONSENT_VERSIONS } from '../../../functions/src/consent/versions';
+import type { Locale } from '../i18n';
+
+export type ConsentKind = keyof typeof CONSENT_VERSIONS;
+export { CONSENT_VERSIONS };
+
+const texts = import.meta.glob<string>('../../../functions/src/consent/texts/*.md', { query: '?raw', import: 'default' });
+
+export interface LoadedConsent {
+  kind: ConsentKind;
+  locale: Locale;
+  version: string;
+  text: string;
+  /** hex SHA-256 of the text's UTF-8 bytes: what recordConsent checks against the server's copy. */
+  textHash: string;
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export async function loadConsent(kind: ConsentKind, locale: Locale): Promise<LoadedConsent> {
+  const load = texts[`../../../functions/src/consent/texts/${kind}.${locale}.md`];
+  if (!load) throw new Error(`No consent text for ${kind} in ${locale}`);
+  const text = await load();
+  return { kind, locale, version: CONSENT_VERSIONS[kind], text, textHash: await sha256Hex(text) };
+}

@@ -1,0 +1,70 @@
+// The consult as screens see it, read from Firestore documents (see functions/src/lib/model.ts).
+// No Firestore import here: the patient's first chunk uses these types too.
+import type { ConsultDoc, ConsultStatus, PatientProgress, StatsDoc } from '../../../functions/src/lib/model';
+
+export interface Consult {
+  id: string;
+  clinicianUid: string;
+  patientUid: string | null;
+  patientLabel: string;
+  scheduledFor: Date;
+  durationMinutes: number;
+  status: ConsultStatus;
+  patientProgress: PatientProgress;
+  admittedAt: Date | null;
+  endedAt: Date | null;
+  endReason: ConsultDoc['endReason'];
+}
+
+export type Lobby = StatsDoc['lobby'];
+
+export function toDate(value: unknown): Date | null {
+  if (value instanceof Date) return value;
+  if (value && typeof value === 'object' && typeof (value as { toDate?: unknown }).toDate === 'function') {
+    return (value as { toDate(): Date }).toDate();
+  }
+  return null;
+}
+
+export function consultFromDoc(id: string, data: ConsultDoc): Consult {
+  return {
+    id,
+    clinicianUid: data.clinicianUid,
+    patientUid: data.patientUid ?? null,
+    patientLabel: data.patientLabel,
+    scheduledFor: toDate(data.scheduledFor) ?? new Date(0),
+    durationMinutes: data.durationMinutes,
+    status: data.status,
+    patientProgress: data.patientProgress ?? 'invited',
+    admittedAt: toDate(data.admittedAt),
+    endedAt: toDate(data.endedAt),
+    endReason: data.endReason ?? null,
+  };
+}
+
+export const isClosed = (status: ConsultStatus) => status === 'ended' || status === 'cancelled';
+
+/** A consult is "past" once closed or once its slot is over. */
+export function isPast(consult: Consult, now: Date): boolean {
+  if (isClosed(consult.status)) return true;
+  if (consult.status === 'admitted' || consult.status === 'waiting') return false;
+  return consult.scheduledFor.getTime() + consult.durationMinutes * 60_000 < now.getTime();
+}
+
+/** The stats document of the patient's lobby progress, with every key the rules expect. */
+export function lobbyStats<Time>(lobby: Lobby, now: Time): StatsDoc<Time> {
+  return {
+    lobby,
+    lobbySeenAt: now,
+    connectMs: null,
+    candidateType: null,
+    rttMs: null,
+    jitterMs: null,
+    packetLossPct: null,
+    bitrateKbps: null,
+    framesDecoded: null,
+    iceRestarts: 0,
+    final: false,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,123 @@
+// The device check: camera preview, microphone level and camera choice, with typed failures.
+import { signal } from '@preact/signals';
+import { acquireMedia } from '../call/media';
+import { CallError, type CallErrorReason } from '../call/errors';
+
+export type Facing = 'user' | 'environment';
+
+export interface MediaProblem {
+  reason: CallErrorReason;
+  /** The browser remembers a "block" for this site: the person must change a setting. */
+  blocked: boolean;
+}
+
+async function permissionBlocked(): Promise<boolean> {
+  try {
+    const states = await Promise.all(
+      (['camera', 'microphone'] as const).map((name) => navigator.permissions.query({ name: name as PermissionName })),
+    );
+    return states.some((s) => s.state === 'denied');
+  } catch {
+    return false;
+  }
+}
+
+export function createDeviceCheck() {
+  const stream = signal<MediaStream | null>(null);
+  const problem = signal<MediaProblem | null>(null);
+  const busy = signal(false);
+  const facing = signal<Facing>('user');
+  const cameras = signal<Array<{ deviceId: string; label: string }>>([]);
+  const cameraId = signal<string | null>(null);
+  /** Microphone level, 0 to 1. */
+  const level = signal(0);
+  let audio: AudioContext | null = null;
+  let frame = 0;
+
+  function stopMeter() {
+    cancelAnimationFrame(frame);
+    void audio?.close().catch(() => undefined);
+    audio = null;
+    level.value = 0;
+  }
+
+  function startMeter(s: MediaStream) {
+    stopMeter();
+    if (!s.getAudioTracks().length || typeof AudioContext === 'undefined') return;
+    audio = new AudioContext();
+    const analyser = audio.createAnalyser();
+    analyser.fftSize = 512;
+    audio.createMediaStreamSource(s).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const tick = () => {
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const v of samples) sum += v * v;
+      // RMS on a rough log scale, so speech fills most of the bar.
+      const rms = Math.sqrt(sum / samples.length);
+      level.value = Math.min(1, Math.max(0, (20 * Math.log10(rms + 1e-8) + 60) / 50));
+      frame = requestAnimationFrame(tick);
+    };
+    void audio.resume().catch(() => undefined);
+    tick();
+  }
+
+  function stopTracks() {
+    stream.value?.getTracks().forEach((track) => track.stop());
+    stream.value = null;
+  }
+
+  async function start(): Promise<void> {
+    busy.value = true;
+    problem.value = null;
+    stopMeter();
+    // Phones cannot open two cameras at once: release the current one first.
+    stopTracks();
+    try {
+      const next = await acquireMedia(cameraId.value ? { deviceId: cameraId.value } : { facingMode: facing.value });
+      stream.value = next;
+      startMeter(next);
+      const devices = await navigator.mediaDevices.enumerateDevices();
+      cameras.value = devices
+        .filter((d) => d.kind === 'videoinput')
+        .map((d, i) => ({ deviceId: d.deviceId, label: d.label || `${i + 1}` }));
+    } catch (err) {
+      const reason = err instanceof CallError ? err.reason : 'no-device';
+      problem.value = { reason, blocked: reason === 'permission-denied' && (await permissionBlocked()) };
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  return {
+    stream,
+    problem,
+    busy,
+    facing,
+    cameras,
+    cameraId,
+    level,
+    start,
+    chooseFacing(next: Facing) {
+      facing.value = next;
+      cameraId.value = null;
+      return start();
+    },
+    chooseCamera(deviceId: string) {
+      cameraId.value = deviceId;
+      return start();
+    },
+    /** Hands the stream over (to the call); the meter stops, the tracks keep running. */
+    release(): MediaStream | null {
+      stopMeter();
+      const s = stream.value;
+      return s;
+    },
+    dispose() {
+      stopMeter();
+      stopTracks();
+    },
+  };
+}
+
+export type DeviceCheck = ReturnType<typeof createDeviceCheck>;

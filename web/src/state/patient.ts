@@ -1,0 +1,120 @@
+// The patient's journey up to consent: open the link, sign in anonymously, redeem the invite,
+// read and accept (or decline) the consent. Nothing here loads Firestore.
+import { signal } from '@preact/signals';
+import type {
+  RecordConsentRequest,
+  RecordConsentResult,
+  RedeemInviteRequest,
+  RedeemInviteResult,
+} from '../../../functions/src/lib/api';
+import { callable } from '../firebase';
+import { locale } from '../i18n';
+import { ensurePatientUser } from './auth';
+import { loadConsent, type LoadedConsent } from './consent';
+import { isClosed } from './consult';
+import { describeError, reasonOf } from './errors';
+
+const redeemInvite = callable<RedeemInviteRequest, RedeemInviteResult>('redeemInvite');
+const recordConsent = callable<RecordConsentRequest, RecordConsentResult>('recordConsent');
+
+export type JoinStep =
+  | { step: 'opening'; detail: 'signing-in' | 'redeeming' }
+  | { step: 'invite-problem'; message: string; canRetry: boolean }
+  | { step: 'closed' }
+  | { step: 'consent' }
+  | { step: 'declined' }
+  | { step: 'lobby' };
+
+const KEY_PREFIX = 'tc.invite.';
+
+/**
+ * The invite secret from the fragment (#k=…). It is moved to sessionStorage and removed from
+ * the address bar, so a reload still works and the secret is not left visible on screen.
+ */
+export function takeInviteSecret(consultId: string): string | null {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('k');
+  try {
+    if (fromHash) {
+      sessionStorage.setItem(KEY_PREFIX + consultId, fromHash);
+      history.replaceState(null, '', location.pathname + location.search);
+      return fromHash;
+    }
+    return sessionStorage.getItem(KEY_PREFIX + consultId);
+  } catch {
+    return fromHash;
+  }
+}
+
+export function createJoin(consultId: string) {
+  const phase = signal<JoinStep>({ step: 'opening', detail: 'signing-in' });
+  const invite = signal<RedeemInviteResult | null>(null);
+  const uid = signal<string | null>(null);
+  const consent = signal<LoadedConsent | null>(null);
+  const consentError = signal<string | null>(null);
+  const saving = signal(false);
+  const secret = takeInviteSecret(consultId);
+
+  async function open(): Promise<void> {
+    if (!secret) {
+      phase.value = { step: 'invite-problem', message: '', canRetry: false };
+      return;
+    }
+    phase.value = { step: 'opening', detail: 'signing-in' };
+    try {
+      uid.value = await ensurePatientUser();
+      phase.value = { step: 'opening', detail: 'redeeming' };
+      const result = await redeemInvite({ consultId, secret });
+      invite.value = result;
+      if (isClosed(result.status)) phase.value = { step: 'closed' };
+      else if (result.consentRecorded) phase.value = { step: 'lobby' };
+      else phase.value = { step: 'consent' };
+    } catch (err) {
+      const reason = reasonOf(err);
+      const final = reason === 'invite_invalid' || reason === 'invite_expired' || reason === 'invite_taken' || reason === 'consult_not_found';
+      if (reason === 'consult_closed') phase.value = { step: 'closed' };
+      else phase.value = { step: 'invite-problem', message: describeError(err), canRetry: !final };
+    }
+  }
+
+  async function showConsent(): Promise<void> {
+    consentError.value = null;
+    try {
+      consent.value = await loadConsent('patient', locale.value);
+    } catch (err) {
+      consentError.value = describeError(err);
+    }
+  }
+
+  async function accept(recording: boolean): Promise<void> {
+    const text = consent.value;
+    if (!text || saving.value) return;
+    saving.value = true;
+    consentError.value = null;
+    try {
+      await recordConsent({ consultId, version: text.version, locale: text.locale, textHash: text.textHash, recording });
+      phase.value = { step: 'lobby' };
+    } catch (err) {
+      if (reasonOf(err) === 'consent_exists') phase.value = { step: 'lobby' };
+      else consentError.value = describeError(err);
+    } finally {
+      saving.value = false;
+    }
+  }
+
+  return {
+    consultId,
+    phase,
+    invite,
+    uid,
+    consent,
+    consentError,
+    saving,
+    open,
+    showConsent,
+    accept,
+    decline: () => (phase.value = { step: 'declined' }),
+    review: () => (phase.value = { step: 'consent' }),
+  };
+}
+
+export type Join = ReturnType<typeof createJoin>;
