@@ -1,4 +1,5 @@
 import { Firestore } from '@google-cloud/firestore';
+import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,16 @@ import { checkFirestore, checkTurn, healthReport, type TurnSettings } from '../.
 import { stunBinding, udpTargetOf } from '../../functions/src/ops/stun';
 import { adminDb } from '../support/admin';
 import { PROJECT_ID, REGION, functionsOrigin } from '../support/emulators';
-import { freeUdpPort, startCoturn, type RunningCoturn } from './coturn';
+import { startCoturn, type Coturn } from '../../scripts/lib/coturn.mjs';
+
+/** A UDP port nobody holds right now (the kernel picks it). */
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
 
 const ROOT = path.resolve(__dirname, '../..');
 const healthUrl = () => `${functionsOrigin()}/${PROJECT_ID}/${REGION}/health`;
@@ -74,8 +84,8 @@ describe('GET /health on the functions emulator', () => {
 });
 
 describe('the coturn check against a real coturn', () => {
-  let coturn: RunningCoturn;
-  beforeAll(async () => { coturn = await startCoturn('ops-health-secret'); });
+  let coturn: Coturn;
+  beforeAll(async () => { coturn = await startCoturn({ port: await freeUdpPort(), secrets: ['ops-health-secret'] }); });
   afterAll(async () => { await coturn?.stop(); });
 
   it('is ok when coturn answers the STUN binding request', async () => {
