@@ -8,8 +8,9 @@ export interface Retention {
   /** Call-quality summaries (consults/{id}/stats/{uid}): operational data, not the clinical record. */
   statsDays: number;
   /**
-   * The consult record, its consents and its audit chain are part of the patient's record:
-   * CFM Resolução 1.821/2007 art. 8 and Lei 13.787/2018 art. 6 — at least 20 years from the last entry.
+   * The consult record, its consents and its audit chain are part of the patient's record, which
+   * Lei 13.787/2018 art. 6 lets a clinic eliminate only after at least 20 years from the last entry
+   * (CFM Resolução 1.821/2007: 20 years on paper, permanent when electronic). A floor, not a ceiling.
    */
   clinicalRecordYears: number;
   /** A consult still open this long after its scheduled end was abandoned: it is ended as `expired`. */
