@@ -177,10 +177,11 @@ describe('negotiation over the peer documents', () => {
     await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
     patient.join();
     await eventually(() => connected(clinician, patient), 'the first connection');
+    const answered = docs.docs.get('clinician')!.seq;
     patient.leave();
     await eventually(() => clinician.negotiator.remoteSession === null, 'the clinician to notice');
     await eventually(
-      () => docs.docs.get('clinician')?.description?.type === 'offer' && addressOf(docs.docs.get('clinician')!.description!.sdp)?.to === '*',
+      () => docs.docs.get('clinician')!.seq > answered && addressOf(docs.docs.get('clinician')!.description!.sdp)?.to === '*',
       'a fresh offer to anyone',
     );
     await settle();
@@ -189,5 +190,19 @@ describe('negotiation over the peer documents', () => {
     await eventually(() => connected(clinician, patient), 'the next connection');
     await settle();
     expect(docs.writes - writes).toBe(1);
+  });
+
+  it('when both leave within moments of each other, nobody writes a fresh offer', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the connection');
+    await settle();
+    patient.leave();
+    await settle(10);
+    clinician.leave();
+    await settle(80);
+    expect(docs.writes).toBe(4);
   });
 });

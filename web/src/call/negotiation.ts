@@ -46,15 +46,22 @@ export interface NegotiationTiming {
   aloneMaxWaitMs: number;
   /** Later candidates are written together after this quiet time. */
   trickleMs: number;
+  /**
+   * After the other side left, how long before we write a fresh offer for whoever comes next:
+   * a call ending on both sides within this time costs no write.
+   */
+  reofferDelayMs: number;
 }
 
-export const DEFAULT_TIMING: NegotiationTiming = { burstMs: 40, urgentMaxWaitMs: 250, aloneMaxWaitMs: 3000, trickleMs: 80 };
+export const DEFAULT_TIMING: NegotiationTiming = { burstMs: 40, urgentMaxWaitMs: 250, aloneMaxWaitMs: 3000, trickleMs: 80, reofferDelayMs: 1500 };
 
 export type NegotiationEvent =
   | { type: 'remote-present'; sessionId: string }
   | { type: 'remote-left'; sessionId: string | null }
   | { type: 'connection-replaced'; pc: PeerConnectionLike }
   | { type: 'published'; seq: number; kind: 'offer' | 'answer' | null; candidates: number }
+  | { type: 'described'; seq: number; kind: 'offer' | 'answer' }
+  | { type: 'remote-applied'; seq: number; kind: 'offer' | 'answer' | 'ignored' }
   | { type: 'error'; error: unknown };
 
 export interface NegotiatorOptions {
@@ -114,6 +121,8 @@ export class Negotiator {
     describedAt: 0,
   };
   private flushTimer: unknown = null;
+  /** No offer to anyone is written before this time (see reofferDelayMs). */
+  private quietUntil = 0;
   private writing = false;
   private dirty = false;
 
@@ -207,6 +216,7 @@ export class Negotiator {
   private async forgetRemote(): Promise<void> {
     const was = this.boundTo;
     if (was !== null) this.departed.add(was);
+    this.quietUntil = Date.now() + this.timing.reofferDelayMs;
     this.boundTo = null;
     this.lastRemoteSeq = -1;
     this.emit({ type: 'remote-left', sessionId: was });
@@ -240,6 +250,7 @@ export class Negotiator {
       publishedCandidates: 0,
       describedAt: Date.now(),
     };
+    this.emit({ type: 'described', seq: this.local.seq, kind: d.type });
     if (this.local.complete) this.scheduleFlush(0);
     else if (this.local.candidates.length > 0) this.scheduleFlush(this.burstBudget() ?? this.waitBudget());
     else this.scheduleFlush(this.waitBudget());
@@ -303,6 +314,11 @@ export class Negotiator {
     if (this.closed || !this.local.description) return;
     // Until the other side's document has been read, an offer might be an answer instead.
     if (!this.remoteKnown) return;
+    const quiet = this.quietUntil - Date.now();
+    if (this.boundTo === null && quiet > 0) {
+      this.scheduleFlush(quiet);
+      return;
+    }
     if (this.writing) {
       this.dirty = true;
       return;
@@ -407,6 +423,7 @@ export class Negotiator {
       this.ignoring = false;
       await pc.setRemoteDescription({ type: 'offer', sdp }); // rolls back our own offer if any
       this.noteRemote(sdp);
+      this.emit({ type: 'remote-applied', seq: signal.seq, kind: 'offer' });
       this.lastRemoteSeq = signal.seq;
       await pc.setLocalDescription();
       this.describeLocal(pc);
@@ -424,6 +441,7 @@ export class Negotiator {
     this.ignoring = false;
     await pc.setRemoteDescription({ type: 'answer', sdp });
     this.noteRemote(sdp);
+    this.emit({ type: 'remote-applied', seq: signal.seq, kind: 'answer' });
   }
 
   /** Our pending offer was written for anyone: readdress it to the session now present. */

@@ -28,6 +28,8 @@ export interface CallSessionOptions {
   scheduler?: Scheduler;
   /** Leave when the page is hidden for good (tab closed, reload). Default true where a window exists. */
   leaveOnPageHide?: boolean;
+  /** Every step of signaling and connection, for diagnostics and the bench. */
+  onTrace?: (event: string, detail?: Record<string, unknown>) => void;
 }
 
 export interface RecoveryTiming {
@@ -153,7 +155,10 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     scheduler,
   });
 
+  const trace = (event: string, detail?: Record<string, unknown>) => opts.onTrace?.(event, detail);
+
   function onNegotiation(ev: NegotiationEvent) {
+    if (ev.type !== 'connection-replaced') trace(ev.type, ev.type === 'error' ? { error: String(ev.error) } : { ...ev });
     switch (ev.type) {
       case 'remote-present':
         if (!remoteSeenAt) remoteSeenAt = Date.now();
@@ -197,17 +202,21 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     const relay = { seen: false, rejected: false };
     next.addEventListener('track', (ev) => {
       if (next !== pc) return;
+      trace('track', { kind: ev.track.kind });
       const stream = ev.streams[0] ?? new MediaStream([ev.track]);
       remoteStream.set(stream);
     });
     next.addEventListener('icecandidate', (ev) => {
+      trace('local-candidate', { type: ev.candidate?.type ?? 'end' });
       if (ev.candidate?.type === 'relay') relay.seen = true;
     });
     next.addEventListener('icecandidateerror', (ev) => {
       const code = (ev as RTCPeerConnectionIceErrorEvent).errorCode;
       if (code === 401 || code === 403 || code === 701) relay.rejected ||= code === 401;
     });
+    next.addEventListener('iceconnectionstatechange', () => trace('ice', { state: next.iceConnectionState }));
     next.addEventListener('icegatheringstatechange', () => {
+      trace('gathering', { state: next.iceGatheringState });
       if (next !== pc || next.iceGatheringState !== 'complete') return;
       // A rejected TURN credential never fails the connection: it only leaves us without relay.
       if (hasTurn(iceServers) && !relay.seen && relay.rejected) onTurnRejected();
@@ -221,6 +230,7 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
   }
 
   function onConnectionState(s: RTCPeerConnectionState) {
+    trace('connection', { state: s });
     if (ended) return;
     if (s === 'connected') {
       cancel(disconnectedTimer);

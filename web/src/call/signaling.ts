@@ -17,6 +17,8 @@ export interface FirestoreSignaling extends Signaling {
   /** Writes the call summary to `consults/{id}/stats/{uid}` (counted apart from signaling writes). */
   writeStats(summary: CallStatsSummary): Promise<void>;
   readonly statsWriteCount: number;
+  /** Signaling writes the server has acknowledged. */
+  readonly ackedWriteCount: number;
 }
 
 export interface FirestoreSignalingOptions {
@@ -57,6 +59,7 @@ export function createFirestoreSignaling(
   const ownRef = doc(db, 'consults', consultId, 'peers', uid);
   let writes = 0;
   let statsWrites = 0;
+  let acked = 0;
 
   // The remote uid comes from the consult document unless given; both watchers share it.
   let remoteUid: string | null = options.remoteUid ?? null;
@@ -88,10 +91,14 @@ export function createFirestoreSignaling(
     get statsWriteCount() {
       return statsWrites;
     },
+    get ackedWriteCount() {
+      return acked;
+    },
     async publish(signal) {
       writes++;
       try {
         await setDoc(ownRef, { ...signal, updatedAt: serverTimestamp() });
+        acked++;
       } catch (error) {
         throw toCallError(error);
       }
@@ -100,6 +107,7 @@ export function createFirestoreSignaling(
       writes++;
       try {
         await deleteDoc(ownRef);
+        acked++;
       } catch (error) {
         throw toCallError(error);
       }

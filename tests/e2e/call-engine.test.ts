@@ -1,0 +1,120 @@
+// The call engine between two Chromium processes with fake media, signaling through the
+// Firestore emulator under the real rules.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { adminDb } from '../support/admin';
+import { arrangeCall, harnessUrl, openPeer, serveHarness, type ArrangedCall, type HarnessPeer } from '../../web/harness/driver';
+
+type Pair = { call: ArrangedCall; clinician: HarnessPeer; patient: HarnessPeer };
+
+let server: { origin: string; close: () => Promise<void> };
+const open: HarnessPeer[] = [];
+
+beforeAll(async () => {
+  server = await serveHarness();
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((p) => p.close()));
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function pair(extra: Record<string, string> = {}): Promise<Pair> {
+  const call = await arrangeCall();
+  const [clinician, patient] = await Promise.all([
+    openPeer(harnessUrl(server.origin, call, call.clinician, extra)),
+    openPeer(harnessUrl(server.origin, call, call.patient, extra)),
+  ]);
+  open.push(clinician, patient);
+  return { call, clinician, patient };
+}
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T = await read();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await read();
+  }
+  return last;
+}
+
+/** Both pages show remote frames, and both decoders have gone past `after`. */
+async function bothDecoding(p: Pair, after: [number, number] = [0, 0]) {
+  const read = () => Promise.all([p.clinician.info(), p.patient.info()]);
+  return until(
+    read,
+    ([c, q]) => c.framesShown > 0 && q.framesShown > 0 && (c.framesDecoded ?? 0) > after[0] + 5 && (q.framesDecoded ?? 0) > after[1] + 5,
+    'frames decoded on both sides',
+  );
+}
+
+describe('a call between two browsers through the Firestore emulator', () => {
+  it('connects, both sides decode frames, and leaving removes the signaling data and is seen at once', async () => {
+    const p = await pair();
+    await p.clinician.start();
+    await until(() => p.clinician.info(), (i) => i.ackedWrites >= 1, 'the waiting offer on the server');
+    await p.patient.start();
+    const [c, q] = await bothDecoding(p);
+    expect(c.state).toBe('connected');
+    expect(q.state).toBe('connected');
+    expect(c.candidateType ?? 'host').toBe('host');
+    const setupMs = Math.max(c.firstFrameAt!, q.firstFrameAt!) - q.startedAt!;
+    console.log(`call setup ${Math.round(setupMs)} ms; signaling writes clinician ${c.writes}, patient ${q.writes}`);
+    if (process.env.TC_CALL_TRACE) {
+      const t0 = q.startedAt!;
+      for (const [who, peer, info] of [['clinician', p.clinician, c], ['patient', p.patient, q]] as const) {
+        const trace = (await peer.page.evaluate(() => window.callHarness.trace())) as { at: number }[];
+        console.log(`${who} (first frame +${Math.round(info.firstFrameAt! - t0)} ms):\n${trace.map((e) => `  +${e.at - t0} ${JSON.stringify(e)}`).join('\n')}`);
+      }
+    }
+
+    await p.patient.page.evaluate(() => window.callHarness.leave());
+    const after = await until(() => p.clinician.info(), (i) => !i.remotePresent && i.state === 'connecting', 'the clinician to see the patient leave', 10_000);
+    expect(after.framesShown).toBeGreaterThan(0);
+    const peerDoc = await adminDb().doc(`consults/${p.call.consultId}/peers/${p.call.patient.uid}`).get();
+    expect(peerDoc.exists).toBe(false);
+    await p.clinician.page.evaluate(() => window.callHarness.leave());
+    const [cEnd, qEnd] = await Promise.all([p.clinician.info(), p.patient.info()]);
+    console.log(`firestore writes per call (both peers, deletes included): ${cEnd.writes + qEnd.writes}`);
+    expect(cEnd.writes + qEnd.writes).toBeLessThanOrEqual(4);
+    const peers = await adminDb().collection(`consults/${p.call.consultId}/peers`).get();
+    expect(peers.size).toBe(0);
+  });
+
+  it('both starting at the same moment (glare) still connect', async () => {
+    const p = await pair();
+    await Promise.all([p.clinician.start(), p.patient.start()]);
+    const [c, q] = await bothDecoding(p);
+    expect([c.state, q.state]).toEqual(['connected', 'connected']);
+  });
+
+  it('a page reload rejoins the same call and media flows again', async () => {
+    const p = await pair({ autostart: '1' });
+    const [c0, q0] = await bothDecoding(p);
+    await p.patient.page.reload();
+    await p.patient.page.waitForFunction(() => window.callHarness !== undefined);
+    const [c1, q1] = await bothDecoding(p);
+    expect(q1.sessionId).not.toBe(q0.sessionId);
+    expect(c1.sessionId).toBe(c0.sessionId);
+    expect([c1.state, q1.state]).toEqual(['connected', 'connected']);
+    const doc = await adminDb().doc(`consults/${p.call.consultId}/peers/${p.call.patient.uid}`).get();
+    expect(doc.get('sessionId')).toBe(q1.sessionId);
+  });
+
+  it('a forced ICE restart completes and media keeps flowing', async () => {
+    const p = await pair();
+    await p.clinician.start();
+    await p.patient.start();
+    const [c0, q0] = await bothDecoding(p);
+    await p.clinician.page.evaluate(() => window.callHarness.restartIce());
+    const [c1, q1] = await until(
+      () => Promise.all([p.clinician.info(), p.patient.info()]),
+      ([c, q]) => c.localUfrag !== c0.localUfrag && q.localUfrag !== q0.localUfrag && c.state === 'connected' && q.state === 'connected',
+      'new ICE credentials on both sides',
+    );
+    expect(c1.iceRestarts).toBe(1);
+    await bothDecoding(p, [c1.framesDecoded ?? 0, q1.framesDecoded ?? 0]);
+  });
+});

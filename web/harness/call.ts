@@ -1,0 +1,149 @@
+// A test page for the call engine alone: Firebase on the emulators (hosts from the URL), a custom
+// token sign-in, and the engine exposed on `window.callHarness` for Playwright and the bench.
+import { initializeApp } from 'firebase/app';
+import { connectAuthEmulator, getAuth, signInWithCustomToken } from 'firebase/auth';
+import { connectFirestoreEmulator, doc, getDoc, getFirestore } from 'firebase/firestore';
+import { acquireMedia, createCallSession, createFirestoreSignaling, type CallSession, type FirestoreSignaling } from '../src/call';
+
+export interface HarnessInfo {
+  sessionId: string | null;
+  state: string;
+  remotePresent: boolean;
+  error: string | null;
+  /** Signaling writes (publish + delete) this page made. */
+  writes: number;
+  /** Of those, the ones the server acknowledged. */
+  ackedWrites: number;
+  statsWrites: number;
+  /** Epoch ms (performance.timeOrigin + clock) of start() and of the first remote frame shown. */
+  startedAt: number | null;
+  firstFrameAt: number | null;
+  framesShown: number;
+  framesDecoded: number | null;
+  iceRestarts: number;
+  candidateType: string | null;
+  connectMs: number | null;
+  /** ICE username fragment of our current local description (changes with each ICE restart). */
+  localUfrag: string | null;
+}
+
+const params = new URLSearchParams(location.search);
+const need = (k: string) => {
+  const v = params.get(k);
+  if (!v) throw new Error(`missing ${k}`);
+  return v;
+};
+
+const app = initializeApp({ apiKey: 'demo-key', projectId: need('project'), authDomain: `${need('project')}.firebaseapp.com` });
+const auth = getAuth(app);
+connectAuthEmulator(auth, `http://${need('auth')}`, { disableWarnings: true });
+const db = getFirestore(app);
+const [fsHost, fsPort] = need('firestore').split(':');
+connectFirestoreEmulator(db, fsHost!, Number(fsPort));
+
+const consultId = need('consult');
+const role = need('role') as 'clinician' | 'patient';
+const video = document.getElementById('remote') as HTMLVideoElement;
+const stateEl = document.getElementById('state')!;
+
+let session: CallSession | null = null;
+let signaling: FirestoreSignaling | null = null;
+let startedAt: number | null = null;
+let firstFrameAt: number | null = null;
+let framesShown = 0;
+const trace: Record<string, unknown>[] = [];
+
+function watchFrames() {
+  video.requestVideoFrameCallback((now) => {
+    framesShown++;
+    firstFrameAt ??= performance.timeOrigin + now;
+    watchFrames();
+  });
+}
+
+async function ready(): Promise<void> {
+  const cred = await signInWithCustomToken(auth, need('token'));
+  // Warm the Firestore connection so a measured start does not include opening it.
+  await getDoc(doc(db, 'consults', consultId));
+  const uid = cred.user.uid;
+  const localStream = await acquireMedia();
+  signaling = createFirestoreSignaling(db, consultId, uid, { remoteUid: params.get('remote') ?? undefined });
+  const iceServers = JSON.parse(params.get('ice') ?? '[]') as RTCIceServer[];
+  session = createCallSession({
+    consultId,
+    uid,
+    role,
+    signaling,
+    localStream,
+    getIceServers: async () => ({ iceServers, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
+    writeStats: params.get('stats') === '1' ? (s) => signaling!.writeStats(s) : undefined,
+    iceTransportPolicy: params.get('relay') === '1' ? 'relay' : 'all',
+    onTrace: (event, detail) => trace.push({ at: Math.round(performance.timeOrigin + performance.now()), event, ...detail }),
+  });
+  session.state.subscribe((s) => {
+    stateEl.textContent = s;
+    stateEl.dataset.callState = s;
+  });
+  session.remoteStream.subscribe((stream) => {
+    video.srcObject = stream;
+    if (stream) void video.play().catch(() => {});
+  });
+  watchFrames();
+}
+
+const readyPromise = ready();
+
+async function framesDecoded(): Promise<number | null> {
+  const pc = session?.peerConnection();
+  if (!pc) return null;
+  const report = await pc.getStats();
+  let frames: number | null = null;
+  report.forEach((s: { type?: string; kind?: string; framesDecoded?: number }) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') frames = s.framesDecoded ?? null;
+  });
+  return frames;
+}
+
+const harness = {
+  ready: () => readyPromise.then(() => true),
+  async start() {
+    await readyPromise;
+    startedAt = performance.timeOrigin + performance.now();
+    await session!.start();
+  },
+  async leave() {
+    await session?.leave();
+  },
+  restartIce() {
+    session?.restartIce();
+  },
+  trace: () => trace,
+  async info(): Promise<HarnessInfo> {
+    const q = session?.quality.get() ?? null;
+    return {
+      sessionId: session?.sessionId ?? null,
+      state: session?.state.get() ?? 'idle',
+      remotePresent: session?.remotePresent.get() ?? false,
+      error: session?.error.get()?.reason ?? null,
+      writes: signaling?.writeCount ?? 0,
+      ackedWrites: signaling?.ackedWriteCount ?? 0,
+      statsWrites: signaling?.statsWriteCount ?? 0,
+      startedAt,
+      firstFrameAt,
+      framesShown,
+      framesDecoded: await framesDecoded(),
+      iceRestarts: session?.iceRestarts.get() ?? 0,
+      candidateType: q?.candidateType ?? null,
+      connectMs: q?.connectMs ?? null,
+      localUfrag: /a=ice-ufrag:(\S+)/.exec(session?.peerConnection()?.localDescription?.sdp ?? '')?.[1] ?? null,
+    };
+  },
+};
+
+declare global {
+  interface Window {
+    callHarness: typeof harness;
+  }
+}
+window.callHarness = harness;
+if (params.get('autostart') === '1') void harness.start();

@@ -1,0 +1,150 @@
+// Node side of the call harness: builds the page, serves it, arranges an admitted consult with
+// both consents through the admin SDK, and opens each participant in its own Chromium process.
+// Used by tests/e2e/call-*.test.ts and by the bench.
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { getAuth } from 'firebase-admin/auth';
+import { FieldValue, Timestamp } from 'firebase-admin/firestore';
+import type { Browser, Page } from 'playwright-core';
+import { adminApp, adminDb } from '../../tests/support/admin';
+import { launchChromium } from '../../tests/support/browser';
+import { PROJECT_ID, authHost, firestoreHost } from '../../tests/support/emulators';
+import type { HarnessInfo } from './call';
+
+const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(WEB, 'dist-harness');
+const ROOT = path.resolve(WEB, '..');
+
+let built = false;
+/** Builds web/harness into web/dist-harness (once per process). */
+export function buildHarness(): string {
+  if (built) return DIST;
+  const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
+  const result = spawnSync(process.execPath, [vite, 'build', '-c', path.join(WEB, 'vite.harness.config.ts')], {
+    cwd: WEB,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`harness build failed:\n${result.stdout}\n${result.stderr}`);
+  built = true;
+  return DIST;
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+/** A static server for the built harness on 127.0.0.1 (a secure context for getUserMedia). */
+export async function serveHarness(): Promise<{ origin: string; close: () => Promise<void> }> {
+  const dir = buildHarness();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const file = path.join(dir, path.normalize(url.pathname).replace(/^([/\\])+/, ''));
+    if (!file.startsWith(dir) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+export interface Participant {
+  uid: string;
+  token: string;
+  role: 'clinician' | 'patient';
+}
+export interface ArrangedCall {
+  consultId: string;
+  clinician: Participant;
+  patient: Participant;
+}
+
+/** An admitted consult with both consents recorded, as the callables would leave it. */
+export async function arrangeCall(): Promise<ArrangedCall> {
+  const auth = getAuth(adminApp());
+  const db = adminDb();
+  const consultId = `c${randomUUID().replaceAll('-', '').slice(0, 19)}`;
+  const clinicianUid = `clin-${randomUUID().slice(0, 12)}`;
+  const patientUid = `pat-${randomUUID().slice(0, 12)}`;
+  const now = Timestamp.now();
+  await db.doc(`consults/${consultId}`).set({
+    clinicianUid,
+    patientUid,
+    patientLabel: 'Harness patient',
+    scheduledFor: now,
+    durationMinutes: 30,
+    status: 'admitted',
+    patientProgress: 'consented',
+    createdAt: now,
+    updatedAt: now,
+    admittedAt: now,
+    endedAt: null,
+    endReason: null,
+    auditHead: { seq: 0, hash: '' },
+  });
+  for (const [uid, kind] of [[clinicianUid, 'clinician'], [patientUid, 'patient']] as const) {
+    await db.doc(`consults/${consultId}/consents/${uid}`).set({
+      uid,
+      kind,
+      textVersion: 'harness',
+      locale: 'pt-BR',
+      textHash: '0'.repeat(64),
+      recording: false,
+      userAgent: 'harness',
+      acceptedAt: FieldValue.serverTimestamp(),
+    });
+  }
+  return {
+    consultId,
+    clinician: { uid: clinicianUid, role: 'clinician', token: await auth.createCustomToken(clinicianUid, { role: 'clinician' }) },
+    patient: { uid: patientUid, role: 'patient', token: await auth.createCustomToken(patientUid) },
+  };
+}
+
+export function harnessUrl(origin: string, call: ArrangedCall, who: Participant, extra: Record<string, string> = {}): string {
+  const other = who.role === 'clinician' ? call.patient : call.clinician;
+  const q = new URLSearchParams({
+    project: PROJECT_ID,
+    auth: authHost(),
+    firestore: firestoreHost(),
+    consult: call.consultId,
+    role: who.role,
+    token: who.token,
+    remote: other.uid,
+    ...extra,
+  });
+  return `${origin}/call.html?${q}`;
+}
+
+export interface HarnessPeer {
+  browser: Browser;
+  page: Page;
+  start(): Promise<void>;
+  info(): Promise<HarnessInfo>;
+  close(): Promise<void>;
+}
+
+/** One participant in its own Chromium process, signed in and holding media, not yet started. */
+export async function openPeer(url: string): Promise<HarnessPeer> {
+  const browser = await launchChromium();
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(() => window.callHarness !== undefined);
+  await page.evaluate(() => window.callHarness.ready());
+  return {
+    browser,
+    page,
+    start: () => page.evaluate(() => window.callHarness.start()),
+    info: () => page.evaluate(() => window.callHarness.info()),
+    close: () => browser.close(),
+  };
+}
+
+export { PROJECT_ID };

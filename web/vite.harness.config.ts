@@ -1,0 +1,14 @@
+// Builds the call engine's test page (web/harness) for the browser tests and the bench.
+import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('./harness', import.meta.url)),
+  logLevel: 'warn',
+  build: {
+    target: 'es2022',
+    outDir: fileURLToPath(new URL('./dist-harness', import.meta.url)),
+    emptyOutDir: true,
+    rollupOptions: { input: fileURLToPath(new URL('./harness/call.html', import.meta.url)) },
+  },
+});
