@@ -95,6 +95,16 @@ export async function arrange(env: RulesTestEnvironment, docs: Record<string, Do
   });
 }
 
+/** Deletes documents with the rules switched off, to take away what `worldDocs` arranged. */
+export async function remove(env: RulesTestEnvironment, ...paths: string[]): Promise<void> {
+  await env.withSecurityRulesDisabled(async (context) => {
+    const db = context.firestore() as unknown as Firestore;
+    const batch = writeBatch(db);
+    for (const docPath of paths) batch.delete(doc(db, docPath));
+    await batch.commit();
+  });
+}
+
 /** Asserts that the rules allow (true) or deny (false) what `attempt` does. */
 export async function expectRules(allowed: boolean, attempt: Promise<unknown>): Promise<void> {
   if (allowed) await assertSucceeds(attempt);
@@ -108,6 +118,8 @@ export const can = (allowed: boolean) => (allowed ? 'can' : 'cannot');
 /** What one column of an access table does, in words and as a client call. */
 export interface Operation {
   what: string;
+  /** Documents the operation needs to exist first (an update needs something to update). */
+  given?: (actor: Actor) => Record<string, DocumentData>;
   run: (db: Firestore, actor: Actor) => Promise<unknown>;
 }
 
@@ -123,6 +135,8 @@ export async function checkCase<Op extends string>(
   operations: Record<Op, Operation>,
   { actor, op, allowed }: MatrixCase<Op>,
 ): Promise<void> {
+  const given = operations[op].given?.(actor);
+  if (given) await arrange(env, given);
   await expectRules(allowed, operations[op].run(dbAs(env, actor), actor));
 }
 
