@@ -83,7 +83,8 @@ export function callable<S extends z.ZodType, Result>(
       const data = parseInput(schema, request.data);
       consultId = consultIdOf(data);
       const result = await handler({ data, caller, request: requestContext(request) });
-      logOutcome({ fn: name, consultId, outcome: 'ok', ms: Date.now() - started });
+      // scheduleConsult has no id in its input: its new consult's id correlates the lines that follow.
+      logOutcome({ fn: name, consultId: consultId ?? consultIdOf(result), outcome: 'ok', ms: Date.now() - started });
       return result;
     } catch (error) {
       const known = error instanceof AppError;
