@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds, runs the whole app on the emulators, seeds a demo clinician.
 import { spawn } from 'node:child_process';
+import { startCoturn } from './lib/coturn.mjs';
 import { ROOT, emulatorPorts, startEmulators, stopOnExit, webBuildEnv } from './lib/emulators.mjs';
 import { seedDemo } from './lib/seed.mjs';
 
@@ -17,7 +18,12 @@ if ((await run('npm', ['run', 'build', '-w', 'web'], webBuildEnv(ports))) !== 0)
 
 console.log('▶ starting emulators (auth, firestore, functions, hosting) …');
 const suite = await startEmulators({ only: ['auth', 'firestore', 'functions', 'hosting'], ports, quiet: !process.env.TC_VERBOSE });
-stopOnExit(suite);
+// The demo project's TURN_URLS point at a local coturn (docs/turn.md); without it calls still connect on one machine.
+const relay = await startCoturn({ secrets: [suite.env.TC_TURN_SECRET] }).catch((e) => {
+  console.warn(`No local TURN relay (${e.message.split('\n')[0]}); calls use direct connections only.`);
+  return null;
+});
+stopOnExit({ stop: async () => { await relay?.stop(); await suite.stop(); } });
 const demo = await seedDemo(suite.env);
 
 console.log(`
