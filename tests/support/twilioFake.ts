@@ -18,6 +18,8 @@ export interface TwilioFake {
   requests: TokenRequest[];
   /** What the next requests get; a wrong key always gets 401. */
   mode: TwilioFakeMode;
+  /** Grants at most this TTL, whatever was asked (Twilio's own cap is 24 h). */
+  maxTtl: number;
   close(): Promise<void>;
 }
 
@@ -59,7 +61,7 @@ function tokenBody(accountSid: string, ttl: number) {
 
 /** Starts the fake; it accepts exactly one account sid and key. */
 export async function startTwilioFake(account: { accountSid: string; keySid: string; keySecret: string }): Promise<TwilioFake> {
-  const fake: TwilioFake = { origin: '', requests: [], mode: 'success', close: async () => {} };
+  const fake: TwilioFake = { origin: '', requests: [], mode: 'success', maxTtl: 86_400, close: async () => {} };
   const server: Server = createServer(async (req, res) => {
     const match = TOKENS_PATH.exec(req.url ?? '');
     if (req.method !== 'POST' || !match) return twilioError(res, 404, 20404, 'The requested resource was not found');
@@ -77,7 +79,7 @@ export async function startTwilioFake(account: { accountSid: string; keySid: str
       case 'hang': return; // never answers: the client's timeout must end it
       case 'success': {
         res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(tokenBody(match[1]!, ttlText === null ? 86_400 : Number(ttlText))));
+        res.end(JSON.stringify(tokenBody(match[1]!, Math.min(fake.maxTtl, ttlText === null ? 86_400 : Number(ttlText)))));
       }
     }
   });

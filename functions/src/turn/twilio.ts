@@ -93,24 +93,29 @@ export function twilioProvider(config: TwilioConfig, clock: Clock, options: Twil
   const fits = (token: Token | null, ttlSeconds: number): token is Token =>
     token !== null && token.expiresAtMs - clock.now() >= ttlSeconds * 1000;
 
+  const served = (token: Token): IssuedServers => ({
+    iceServers: token.iceServers,
+    expiresAtMs: token.expiresAtMs,
+    ttlSeconds: Math.floor((token.expiresAtMs - clock.now()) / 1000),
+  });
+
   return {
     name: 'twilio',
     async issue({ ttlSeconds }: IssueRequest): Promise<IssuedServers> {
-      // A burst of callers shares one request and then one token, well inside Twilio's limits.
-      while (!fits(cached, ttlSeconds)) {
-        if (!pending) {
-          pending = requestToken(ttlSeconds).finally(() => { pending = null; });
-          cached = await pending;
-        } else {
-          await pending;
-        }
+      if (fits(cached, ttlSeconds)) return served(cached);
+      // A burst of callers shares one request, and then its token: well inside Twilio's limits.
+      if (pending) {
+        const shared = await pending;
+        if (fits(shared, ttlSeconds)) return served(shared);
       }
-      const token = cached;
-      return {
-        iceServers: token.iceServers,
-        expiresAtMs: token.expiresAtMs,
-        ttlSeconds: Math.floor((token.expiresAtMs - clock.now()) / 1000),
-      };
+      if (!pending) {
+        const request = requestToken(ttlSeconds).finally(() => { if (pending === request) pending = null; });
+        pending = request;
+        cached = await request;
+        return served(cached);
+      }
+      // Twilio may grant less than asked: take what it gave rather than asking again.
+      return served(await pending);
     },
   };
 }

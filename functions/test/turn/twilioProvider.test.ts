@@ -67,6 +67,14 @@ describe('the twilio provider, with the real twilio library against a local fake
     expect(fresh.iceServers[1]?.username).not.toBe(burst[0]?.iceServers[1]?.username);
   });
 
+  it('takes a token Twilio granted for less than asked, reports its real expiry, and does not ask again in a loop', async () => {
+    fake.maxTtl = 1800;
+    const issued = await provider().issue({ uid: 'u1', ttlSeconds: 3600 });
+    expect(fake.requests).toHaveLength(1);
+    expect(issued.ttlSeconds).toBe(1800);
+    expect(issued.expiresAtMs).toBe(clock.now() + 1800 * 1000);
+  });
+
   it('maps a 401 (wrong key) to unavailable and logs Twilio’s code, never the secret', async () => {
     const wrongKey = { ...ACCOUNT, apiKeySecret: 'a-wrong-secret-also-never-logged' };
     const reason = await reasonOf(provider(wrongKey).issue({ uid: 'u1', ttlSeconds: 3600 }));
