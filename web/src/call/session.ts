@@ -163,6 +163,9 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
       case 'remote-present':
         if (!remoteSeenAt) remoteSeenAt = Date.now();
         remotePresent.set(true);
+        watchdogStep = 0;
+        cancel(watchdogTimer);
+        watchdogTimer = null;
         armWatchdog();
         break;
       case 'remote-left':
@@ -198,6 +201,10 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     control = channel;
     channel.onmessage = (m) => {
       if (m.data === 'bye' && negotiator.remoteSession) negotiator.remoteLeft(negotiator.remoteSession);
+    };
+    // The other side closed its connection (SCTP abort): it left, even if its document lingers.
+    channel.onclose = () => {
+      if (next === pc && !ended && negotiator.remoteSession) negotiator.remoteLeft(negotiator.remoteSession);
     };
     const relay = { seen: false, rejected: false };
     next.addEventListener('track', (ev) => {
@@ -271,12 +278,14 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
       if (ended || pc?.connectionState === 'connected' || !remotePresent.get()) return;
       watchdogStep++;
       if (watchdogStep === 1) restart();
-      else {
-        if (watchdogStep >= 3) error.set(new CallError('ice-failed', 'The connection to the other participant could not be made.'));
+      else if (watchdogStep <= 3) {
         iceRestarts.set(iceRestarts.get() + 1);
         negotiator.resync();
       }
-      armWatchdog();
+      // Past that, the other side is most likely gone without cleaning up: stop writing, say so,
+      // and wait for its next session (a new document resets the count).
+      if (watchdogStep >= 3) error.set(new CallError('ice-failed', 'The connection to the other participant could not be made.'));
+      if (watchdogStep < 4) armWatchdog();
     });
   }
 
