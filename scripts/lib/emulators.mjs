@@ -121,7 +121,7 @@ export async function startEmulators(opts = {}) {
   mkdirSync(logDir, { recursive: true });
   const child = spawn(
     process.execPath,
-    [FIREBASE_BIN, 'emulators:start', '--only', only.join(','), '--project', PROJECT_ID, '--config', config],
+    [FIREBASE_BIN, 'emulators:start', '--non-interactive', '--only', only.join(','), '--project', PROJECT_ID, '--config', config],
     {
       cwd: ROOT,
       detached: true,
