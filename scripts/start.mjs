@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds, runs the whole app on the emulators, seeds a demo clinician.
 import { spawn } from 'node:child_process';
-import { startCoturn } from './lib/coturn.mjs';
+import { startDevRelay } from './lib/coturn.mjs';
 import { ROOT, emulatorPorts, startEmulators, stopOnExit, webBuildEnv } from './lib/emulators.mjs';
 import { seedDemo } from './lib/seed.mjs';
 
@@ -18,11 +18,8 @@ if ((await run('npm', ['run', 'build', '-w', 'web'], webBuildEnv(ports))) !== 0)
 
 console.log('▶ starting emulators (auth, firestore, functions, hosting) …');
 const suite = await startEmulators({ only: ['auth', 'firestore', 'functions', 'hosting'], ports, quiet: !process.env.TC_VERBOSE });
-// The demo project's TURN_URLS point at a local coturn (docs/turn.md); without it calls still connect on one machine.
-const relay = await startCoturn({ secrets: [suite.env.TC_TURN_SECRET] }).catch((e) => {
-  console.warn(`No local TURN relay (${e.message.split('\n')[0]}); calls use direct connections only.`);
-  return null;
-});
+// The demo project's TURN_URLS point at a local coturn (docs/turn.md).
+const relay = await startDevRelay(suite.env.TC_TURN_SECRET);
 stopOnExit({ stop: async () => { await relay?.stop(); await suite.stop(); } });
 const demo = await seedDemo(suite.env);
 

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { startDevRelay } from './lib/coturn.mjs';
 import { ROOT, emulatorPorts, emulatorEnv, startEmulators, stopOnExit, webBuildEnv } from './lib/emulators.mjs';
 import { ensureSystemParts } from './lib/system.mjs';
 
@@ -24,7 +25,9 @@ if ((await run('npm', ['run', 'build', '-w', 'web'], webBuildEnv(ports))) !== 0)
 
 console.log('▶ starting emulators');
 const suite = await startEmulators({ only: ['auth', 'firestore', 'functions', 'hosting'], ports, quiet: true });
-stopOnExit(suite);
+// The demo project's TURN_URLS point at a local coturn (docs/turn.md).
+const relay = await startDevRelay(suite.env.TC_TURN_SECRET);
+stopOnExit({ stop: async () => { await relay?.stop(); await suite.stop(); } });
 
 const resultsDir = path.join(ROOT, 'test-results');
 rmSync(resultsDir, { recursive: true, force: true });
@@ -58,6 +61,7 @@ for (const [i, phase] of phases.entries()) {
     console.error(`No results from the ${phase.name} phase.`);
   }
 }
+await relay?.stop();
 await suite.stop();
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(exitCode || (totals.failed > 0 ? 1 : 0));

@@ -34,3 +34,4 @@ export interface Coturn {
 }
 
 export declare function startCoturn(opts: CoturnOptions): Promise<Coturn>;
+export declare function startDevRelay(secret: string): Promise<Coturn | null>;

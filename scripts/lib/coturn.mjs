@@ -64,6 +64,24 @@ export function devTurnSecret() {
   return ensureDevSecrets().TURN_SHARED_SECRET;
 }
 
+/**
+ * The relay the demo project's TURN_URLS name, for `npm start` and `npm test`. Without it every
+ * browser would wait ~40 s for its TURN allocations to time out before ICE gathering completes.
+ * If another suite in this checkout already runs it (same port, same secret), that one is used.
+ * Never throws: without turnserver, calls on one machine still connect directly.
+ */
+export async function startDevRelay(secret) {
+  try {
+    return await startCoturn({ port: DEV_TURN_PORT, secrets: [secret] });
+  } catch (e) {
+    const shared = /is taken/.test(e.message) && (await accepts(DEV_TURN_PORT));
+    console.warn(shared
+      ? `Using the TURN relay already running on 127.0.0.1:${DEV_TURN_PORT}.`
+      : `No local TURN relay (${e.message.split('\n')[0]}); calls use direct connections only.`);
+    return null;
+  }
+}
+
 async function portIsFree(port) {
   const tcp = await new Promise((resolve) => {
     const server = createServer();

@@ -7,12 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GetIceServersResult, IceServer } from '../../functions/src/lib/api';
 import type { ConsultDoc } from '../../functions/src/lib/model';
 import { turnRestCredential } from '../../functions/src/turn/coturn';
-import { startCoturn } from '../../scripts/lib/coturn.mjs';
+import { DEV_TURN_PORT, startCoturn } from '../../scripts/lib/coturn.mjs';
 import { adminDb, createUser } from '../support/admin';
 import { launchChromium } from '../support/browser';
 import { clientSession, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../support/emulators';
 
 type Coturn = Awaited<ReturnType<typeof startCoturn>>;
+
+// The harness runs the demo relay on DEV_TURN_PORT for every test; this file starts its own
+// (with a second, "previous" secret) beside it, and points the issued URLs at it.
+const RELAY_PORT = DEV_TURN_PORT + 2 + Number(process.env.TC_PORT_OFFSET ?? 0);
 
 // A page on a *.localhost origin is a secure context (camera allowed) and needs no server.
 const PAGE_URL = 'http://relay.localhost/';
@@ -124,6 +128,9 @@ async function expectRefusedByRelay(a: Page, b: Page): Promise<void> {
 const withCredential = (servers: IceServer[], credential: { username: string; credential: string }): IceServer[] =>
   servers.map((s) => (s.username ? { ...s, ...credential } : s));
 
+const atTestRelay = (servers: IceServer[]): IceServer[] =>
+  servers.map((s) => ({ ...s, urls: [s.urls].flat().map((u) => u.replace(`:${DEV_TURN_PORT}?`, `:${RELAY_PORT}?`)) }));
+
 describe('a relay-only call through coturn with credentials from getIceServers', () => {
   const sessions: ClientSession[] = [];
   const previousSecret = randomBytes(24).toString('hex');
@@ -155,11 +162,20 @@ describe('a relay-only call through coturn with credentials from getIceServers',
       await db.doc(`consults/${consultId}/consents/${uid}`).set({ uid, kind, textVersion: 'test', locale: 'pt-BR', textHash: 'f'.repeat(64), recording: false, userAgent: 'test', acceptedAt: now });
     }
     const call = (s: ClientSession) => s.call<{ consultId: string }, GetIceServersResult>('getIceServers', { consultId });
-    servers = { clinician: await call(clinician), patient: await call(patient) };
-
-    // The relay listens where the functions say it is, accepting the current and a previous secret (a rotation).
-    const url = [servers.clinician.iceServers.flatMap((s) => s.urls)].flat().find((u) => u.startsWith('turn:'))!;
-    coturn = await startCoturn({ port: Number(/:(\d+)\?/.exec(url)![1]), secrets: [secret, previousSecret] });
+    const issued = { clinician: await call(clinician), patient: await call(patient) };
+    for (const r of Object.values(issued)) {
+      expect(r.provider).toBe('coturn');
+      expect(r.iceServers.find((s) => s.username)?.urls).toEqual([
+        `turn:127.0.0.1:${DEV_TURN_PORT}?transport=udp`,
+        `turn:127.0.0.1:${DEV_TURN_PORT}?transport=tcp`,
+      ]);
+    }
+    servers = {
+      clinician: { ...issued.clinician, iceServers: atTestRelay(issued.clinician.iceServers) },
+      patient: { ...issued.patient, iceServers: atTestRelay(issued.patient.iceServers) },
+    };
+    // Accepting the current and a previous secret, as during a rotation.
+    coturn = await startCoturn({ port: RELAY_PORT, secrets: [secret, previousSecret] });
     browsers = [await launchChromium(), await launchChromium()];
   });
 
@@ -178,7 +194,6 @@ describe('a relay-only call through coturn with credentials from getIceServers',
   }
 
   it('connects both sides through relay candidates only, and both decode video', async () => {
-    expect(servers.clinician.provider).toBe('coturn');
     const [a, b] = await pair(servers.clinician.iceServers, servers.patient.iceServers);
     await expectRelayCall(a, b);
   });
