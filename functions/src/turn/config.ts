@@ -51,6 +51,7 @@ export function providerFor(config: TurnConfig, clock: Clock): TurnProvider {
       if (!urls.some((u) => u.startsWith('turn'))) return notConfigured('TURN_URLS has no turn: or turns: URL');
       return coturnProvider({ secret: config.sharedSecret, urls }, clock);
     case 'stun':
+      logger.warn('TURN_PROVIDER is stun: no relay, so patients behind strict NATs cannot connect (development only).');
       return stunProvider(urls, clock);
     default:
       return notConfigured(`TURN_PROVIDER is "${config.provider}", expected twilio, coturn or stun`);

@@ -1,4 +1,4 @@
-import { type Firestore, type Timestamp } from 'firebase-admin/firestore';
+import type { Firestore, Timestamp, Transaction } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { appendAudit, type AuditActor } from '../audit/append';
 import type { GetIceServersRequest, GetIceServersResult } from '../lib/api';
@@ -43,55 +43,72 @@ export interface IceServersDeps {
   provider: () => TurnProvider;
 }
 
+type Refs = ReturnType<typeof refsFor>;
+
+function refsFor(db: Firestore, consultId: string, uid: string) {
+  const consult = db.collection('consults').doc(consultId);
+  return {
+    consult,
+    consent: consult.collection('consents').doc(uid),
+    withdrawal: consult.collection('consents').doc(`${uid}-withdrawal`),
+    rateLimit: rateLimitRef(db, TURN_PER_USER, uid),
+  };
+}
+
+/** The consult, if the caller may join its call now: participant, consent in force, consult open. */
+async function readJoinable(tx: Transaction, refs: Refs, uid: string): Promise<StoredConsult> {
+  const [snap, consent, withdrawal] = await tx.getAll(refs.consult, refs.consent, refs.withdrawal);
+  if (!snap?.exists) fail('consult_not_found', 'This consult does not exist. Check the link or the dashboard.');
+  const consult = snap.data() as StoredConsult;
+  actorIn(consult, uid);
+  if (withdrawal?.exists) fail('consent_withdrawn', 'You withdrew your consent for this consult, so its call cannot be joined.');
+  if (!consent?.exists) fail('consent_required', 'Accept the consent for this consult before joining its call.');
+  assertOpen(consult);
+  return consult;
+}
+
+/** Counts this request against the caller's limit, or refuses it. */
+async function countRequest(tx: Transaction, refs: Refs, nowMs: number): Promise<void> {
+  const window = await readWindow(tx, refs.rateLimit, TURN_PER_USER, nowMs);
+  if (window.exhausted) {
+    fail('rate_limited', 'Too many connection attempts. Please wait a few minutes and try again.', {
+      retryAfterSeconds: Math.ceil(window.retryAfterMs / 1000),
+    });
+  }
+  recordHit(tx, refs.rateLimit, TURN_PER_USER, window);
+}
+
 /**
- * Checks the caller (participant, consent in force, consult open, within the rate limit),
- * has the provider mint credentials, then records provider and TTL (never a credential) in
- * the consult's audit chain before handing them out.
+ * Checks the caller and counts the request in one transaction, has the provider mint
+ * credentials, then records provider and TTL (never a credential) in the consult's audit
+ * chain, re-checking that the caller may still join, before handing them out.
  */
 export async function issueIceServers(
   { db, clock, provider: providerOf }: IceServersDeps,
   { data, caller, request }: CallableContext<GetIceServersRequest>,
 ): Promise<GetIceServersResult> {
-  const { consultId } = data;
-  const consultRef = db.collection('consults').doc(consultId);
-  const consents = consultRef.collection('consents');
+  const refs = refsFor(db, data.consultId, caller.uid);
 
   const consult = await db.runTransaction(async (tx) => {
-    const snap = await tx.get(consultRef);
-    if (!snap.exists) fail('consult_not_found', 'This consult does not exist. Check the link or the dashboard.');
-    const found = snap.data() as StoredConsult;
-    actorIn(found, caller.uid);
-    const [consent, withdrawal] = await tx.getAll(consents.doc(caller.uid), consents.doc(`${caller.uid}-withdrawal`));
-    if (withdrawal?.exists) fail('consent_withdrawn', 'You withdrew your consent for this consult, so its call cannot be joined.');
-    if (!consent?.exists) fail('consent_required', 'Accept the consent for this consult before joining its call.');
-    assertOpen(found);
-    const limitRef = rateLimitRef(db, TURN_PER_USER, caller.uid);
-    const window = await readWindow(tx, limitRef, TURN_PER_USER, clock.now());
-    if (window.exhausted) {
-      fail('rate_limited', 'Too many connection attempts. Please wait a few minutes and try again.', {
-        retryAfterSeconds: Math.ceil(window.retryAfterMs / 1000),
-      });
-    }
-    recordHit(tx, limitRef, TURN_PER_USER, window);
-    return found;
+    const joinable = await readJoinable(tx, refs, caller.uid);
+    await countRequest(tx, refs, clock.now());
+    return joinable;
   });
 
   const provider = providerOf();
   const issued = await provider.issue({ uid: caller.uid, ttlSeconds: ttlForConsult(consultEndMs(consult), clock.now()) });
 
   await db.runTransaction(async (tx) => {
-    const current = (await tx.get(consultRef)).data() as StoredConsult | undefined;
-    if (!current) return fail('consult_not_found', 'This consult does not exist. Check the link or the dashboard.');
-    assertOpen(current);
+    const current = await readJoinable(tx, refs, caller.uid);
     const head = appendAudit(db, tx, current.auditHead, {
-      consultId,
+      consultId: data.consultId,
       action: 'turn.issued',
       actor: actorIn(current, caller.uid),
       atMs: clock.now(),
       request,
       details: { provider: provider.name, ttlSeconds: issued.ttlSeconds },
     });
-    tx.update(consultRef, { auditHead: head });
+    tx.update(refs.consult, { auditHead: head });
   });
 
   return { iceServers: issued.iceServers, expiresAt: new Date(issued.expiresAtMs).toISOString(), provider: provider.name };
