@@ -2,9 +2,10 @@
 // Firestore emulator under the real rules.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminDb } from '../support/admin';
-import { arrangeCall, harnessUrl, openPeer, serveHarness, type ArrangedCall, type HarnessPeer } from '../../web/harness/driver';
+import { arrangeCall, harnessUrl, openPeer, printTrace as print, serveHarness, until, type ArrangedCall, type HarnessPeer } from '../../web/harness/driver';
 
 type Pair = { call: ArrangedCall; clinician: HarnessPeer; patient: HarnessPeer };
+const printTrace = (p: Pair, t0: number) => print({ clinician: p.clinician, patient: p.patient }, t0);
 
 let server: { origin: string; close: () => Promise<void> };
 const open: HarnessPeer[] = [];
@@ -29,17 +30,6 @@ async function pair(extra: Record<string, string> = {}): Promise<Pair> {
   return { call, clinician, patient };
 }
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: T = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await read();
-  }
-  return last;
-}
-
 /** Both pages show remote frames, and both decoders have gone past `after`. */
 async function bothDecoding(p: Pair, after: [number, number] = [0, 0]) {
   const read = () => Promise.all([p.clinician.info(), p.patient.info()]);
@@ -48,16 +38,6 @@ async function bothDecoding(p: Pair, after: [number, number] = [0, 0]) {
     ([c, q]) => c.framesShown > 0 && q.framesShown > 0 && (c.framesDecoded ?? 0) > after[0] + 5 && (q.framesDecoded ?? 0) > after[1] + 5,
     'frames decoded on both sides',
   );
-}
-
-/** With TC_CALL_TRACE=1, every step of both engines, in ms from `t0` (diagnosing timings). */
-async function printTrace(p: Pair, t0: number) {
-  if (!process.env.TC_CALL_TRACE) return;
-  for (const [who, peer] of [['clinician', p.clinician], ['patient', p.patient]] as const) {
-    const trace = (await peer.page.evaluate(() => window.callHarness.trace())) as { at: number }[];
-    const frame = (await peer.info()).firstFrameAt;
-    console.log(`${who} (first frame +${Math.round((frame ?? NaN) - t0)} ms):\n${trace.map((e) => `  +${Math.round(e.at - t0)} ${JSON.stringify(e)}`).join('\n')}`);
-  }
 }
 
 describe('a call between two browsers through the Firestore emulator', () => {

@@ -118,6 +118,16 @@ const harness = {
     session?.restartIce();
   },
   trace: () => trace,
+  /** The candidate pairs of the current connection, for diagnosing a connection that does not come. */
+  async pairs() {
+    const report = await session?.peerConnection()?.getStats();
+    const out: Record<string, unknown>[] = [];
+    report?.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'candidate-pair') out.push({ id: s.id, state: s.state, nominated: s.nominated, local: s.localCandidateId, remote: s.remoteCandidateId, sent: s.requestsSent, recv: s.responsesReceived, bytesReceived: s.bytesReceived });
+      if (s.type === 'local-candidate' || s.type === 'remote-candidate') out.push({ id: s.id, type: s.type, c: s.candidateType, addr: `${s.address}:${s.port}`, proto: s.protocol, relayProtocol: s.relayProtocol });
+    });
+    return out;
+  },
   async info(): Promise<HarnessInfo> {
     const q = session?.quality.get() ?? null;
     return {

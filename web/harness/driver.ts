@@ -148,3 +148,26 @@ export async function openPeer(url: string): Promise<HarnessPeer> {
 }
 
 export { PROJECT_ID };
+
+/** Polls `read` until `ok` holds; the error shows the last value read. */
+export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last = await read();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    last = await read();
+  }
+  return last;
+}
+
+/** Every step of each engine, in ms from `t0` (set TC_CALL_TRACE=1, or pass force on failure). */
+export async function printTrace(peers: Record<string, HarnessPeer>, t0: number, force = false): Promise<void> {
+  if (!process.env.TC_CALL_TRACE && !force) return;
+  for (const [who, peer] of Object.entries(peers)) {
+    const trace = (await peer.page.evaluate(() => window.callHarness.trace())) as { at: number }[];
+    const frame = (await peer.info()).firstFrameAt;
+    const lines = trace.filter((e) => !JSON.stringify(e).includes('local-candidate')).map((e) => `  +${Math.round(e.at - t0)} ${JSON.stringify(e)}`);
+    console.log(`${who} (first frame +${Math.round((frame ?? NaN) - t0)} ms):\n${lines.join('\n')}`);
+  }
+}

@@ -205,4 +205,20 @@ describe('negotiation over the peer documents', () => {
     await settle(80);
     expect(docs.writes).toBe(4);
   });
+
+  it('an offer already sent but not yet acknowledged counts as sent: crossing restarts still converge', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the first connection');
+    const ufrags = [clinician.pc!.ufrag, patient.pc!.ufrag];
+    docs.ackDelayMs = 40;
+    patient.negotiator.restartIce();
+    clinician.negotiator.restartIce();
+    await eventually(
+      () => clinician.pc!.ufrag !== ufrags[0] && patient.pc!.ufrag !== ufrags[1] && connected(clinician, patient),
+      'both sides on a new ICE generation',
+    );
+  });
 });

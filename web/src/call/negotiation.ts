@@ -86,6 +86,8 @@ interface LocalState {
   publishedSeq: number | null;
   /** How many of this seq's candidates were written. */
   publishedCandidates: number;
+  /** The seq whose write has been sent (perhaps not yet acknowledged). */
+  sentSeq: number | null;
   /** When the current description was set, to bound how long it waits for candidates. */
   describedAt: number;
 }
@@ -118,6 +120,7 @@ export class Negotiator {
     complete: false,
     publishedSeq: null,
     publishedCandidates: 0,
+    sentSeq: null,
     describedAt: 0,
   };
   private flushTimer: unknown = null;
@@ -202,7 +205,16 @@ export class Negotiator {
     this.cancelFlush();
     const pc = this.opts.createPeerConnection();
     this.pc = pc;
-    this.local = { ...this.local, description: null, ufrag: null, candidates: [], complete: false, publishedSeq: null, publishedCandidates: 0 };
+    this.local = {
+      ...this.local,
+      description: null,
+      ufrag: null,
+      candidates: [],
+      complete: false,
+      publishedSeq: null,
+      publishedCandidates: 0,
+      sentSeq: null,
+    };
     this.remoteFingerprint = null;
     this.remoteUfrag = null;
     this.addedCandidates.clear();
@@ -248,6 +260,7 @@ export class Negotiator {
       complete: sameGeneration ? this.local.complete : false,
       publishedSeq: this.local.publishedSeq,
       publishedCandidates: 0,
+      sentSeq: this.local.sentSeq,
       describedAt: Date.now(),
     };
     this.emit({ type: 'described', seq: this.local.seq, kind: d.type });
@@ -336,6 +349,8 @@ export class Negotiator {
           candidates: l.candidates,
           candidatesComplete: l.complete,
         };
+        // Out of our hands from here: the other side may read it even if the ack comes late.
+        if (this.local.seq === l.seq) this.local.sentSeq = l.seq;
         await this.opts.publish(signal);
         if (this.local.seq === l.seq) {
           this.local.publishedSeq = l.seq;
@@ -414,7 +429,8 @@ export class Negotiator {
         return this.applyDescription(signal);
       }
       const collision = pc.signalingState !== 'stable';
-      const ourOfferIsOut = collision && this.local.publishedSeq === this.local.seq;
+      // An offer never sent can be withdrawn by either side; one sent is settled by politeness.
+      const ourOfferIsOut = collision && this.local.sentSeq === this.local.seq;
       if (collision && ourOfferIsOut && !this.polite) {
         // Impolite: our offer wins; the polite side answers it.
         this.ignoring = true;

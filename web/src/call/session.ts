@@ -219,6 +219,7 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     });
     next.addEventListener('icecandidateerror', (ev) => {
       const code = (ev as RTCPeerConnectionIceErrorEvent).errorCode;
+      trace('candidate-error', { code, url: (ev as RTCPeerConnectionIceErrorEvent).url });
       if (code === 401 || code === 403 || code === 701) relay.rejected ||= code === 401;
     });
     next.addEventListener('iceconnectionstatechange', () => trace('ice', { state: next.iceConnectionState }));
@@ -246,7 +247,8 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
       watchdogStep = 0;
       cancel(watchdogTimer);
       watchdogTimer = null;
-      if (error.get()?.reason === 'ice-failed' || error.get()?.reason === 'network') error.set(null);
+      const reason = error.get()?.reason;
+      if (reason === 'ice-failed' || reason === 'network' || reason === 'turn-credentials-rejected') error.set(null);
       dispatch({ type: 'media-connected' });
     } else if (s === 'disconnected') {
       dispatch({ type: 'media-interrupted' });
@@ -275,7 +277,8 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     if (watchdogTimer !== null || ended) return;
     watchdogTimer = after(timing.connectWatchdogMs, () => {
       watchdogTimer = null;
-      if (ended || pc?.connectionState === 'connected' || !remotePresent.get()) return;
+      // Our own state, not connectionState: a relay that lost its allocation still reads "connected".
+      if (ended || state.get() === 'connected' || !remotePresent.get()) return;
       watchdogStep++;
       if (watchdogStep === 1) restart();
       else if (watchdogStep <= 3) {
@@ -311,12 +314,12 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
   }
 
   function onTurnRejected() {
+    error.set(new CallError('turn-credentials-rejected', 'The relay server refused our credentials.'));
+    // They may only have expired: fetch fresh ones once; a connection made afterwards clears the error.
     if (!credentialRetry) {
       credentialRetry = true;
       void refreshCredentials(true);
-      return;
     }
-    error.set(new CallError('turn-credentials-rejected', 'The relay server refused our credentials.'));
   }
 
   async function pollStats() {
@@ -326,9 +329,15 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
       const report = await current.getStats();
       const sample = readSample(report.values() as Iterable<Record<string, unknown>>, Date.now());
       const connected = current.connectionState === 'connected';
-      if (connected && mediaStalled(lastSample, sample)) stalledFor++;
-      else stalledFor = 0;
-      if (stalledFor === timing.stalledIntervals && remotePresent.get()) {
+      const stalled = connected && mediaStalled(lastSample, sample);
+      if (stalled) stalledFor++;
+      else if (stalledFor > 0 && connected) {
+        // Media is back on a connection that never stopped calling itself connected.
+        stalledFor = 0;
+        dispatch({ type: 'media-connected' });
+      }
+      // The impolite side restarts first, so that usually only one side makes the offer.
+      if (stalledFor === timing.stalledIntervals + (polite ? 1 : 0) && remotePresent.get()) {
         // Media stopped well before ICE would say `disconnected` (~5 s over UDP): restart now.
         dispatch({ type: 'media-interrupted' });
         restart();

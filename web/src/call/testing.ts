@@ -19,6 +19,7 @@ export class FakePeerConnection implements PeerConnectionLike {
   closed = false;
   readonly remoteCandidates: string[] = [];
   private restartPending = false;
+  private answeredUfrag: string | null = null;
   private negotiated = false;
 
   constructor(private readonly network: FakeNetwork) {
@@ -55,10 +56,17 @@ export class FakePeerConnection implements PeerConnectionLike {
       this.localDescription = null;
       return;
     }
-    const gathering = this.restartPending || !this.localDescription;
+    let gathering = this.restartPending || !this.localDescription;
     if (this.restartPending) this.ufrag = nextId('u');
     this.restartPending = false;
     if (this.signalingState === 'have-remote-offer') {
+      // Answering an ICE restart starts a new generation on this side too.
+      const remoteUfrag = ufragOf(this.remoteDescription!.sdp);
+      if (this.answeredUfrag !== null && remoteUfrag !== this.answeredUfrag) {
+        this.ufrag = nextId('u');
+        gathering = true;
+      }
+      this.answeredUfrag = remoteUfrag;
       this.localDescription = { type: 'answer', sdp: this.sdp('answer') };
       this.signalingState = 'stable';
       this.negotiated = true;
@@ -157,6 +165,8 @@ export class InMemoryPeerDocs {
   readonly docs = new Map<CallRole, PeerSignal>();
   readonly history: Delivery[] = [];
   writes = 0;
+  /** How long the server takes to acknowledge a write that the other side already sees. */
+  ackDelayMs = 0;
   private held: Delivery[] | null = null;
   private readonly listeners = new Map<CallRole, (s: PeerSignal | null) => void>();
 
@@ -225,7 +235,10 @@ export class FakeParticipant {
     this.negotiator = new Negotiator({
       sessionId: this.sessionId,
       role: this.role,
-      publish: async (signal) => this.docs.write(this.role, signal),
+      publish: async (signal) => {
+        this.docs.write(this.role, signal);
+        if (this.docs.ackDelayMs) await new Promise((r) => setTimeout(r, this.docs.ackDelayMs));
+      },
       createPeerConnection: () => {
         const pc = new FakePeerConnection(this.network);
         this.connections.push(pc);
