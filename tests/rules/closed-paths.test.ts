@@ -6,27 +6,28 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ACTORS, ACTOR_NAMES, CONSULT, DENY, arrange, dbAs, expectRules, rulesEnvironment, worldDocs } from './world';
 
 const closedPaths = [
-  { path: `consults/${CONSULT}/private/invite`, what: "the consult's invite" },
-  { path: 'audit/event-1', what: 'an audit entry' },
-  { path: 'system/auditHead', what: "the system audit chain's head" },
-  { path: 'rateLimits/redeem-198.51.100.0', what: 'a rate limit counter' },
-  { path: 'clinicians/clinician-uid', what: 'a document in a collection the rules do not name' },
+  { path: `consults/${CONSULT}/private/invite`, what: "the consult's invite", all: "the consult's private documents" },
+  { path: 'audit/event-1', what: 'an audit entry', all: 'the audit log' },
+  { path: 'system/auditHead', what: "the system audit chain's head", all: 'the system documents' },
+  { path: 'rateLimits/redeem-198.51.100.0', what: 'a rate limit counter', all: 'the rate limit counters' },
+  { path: 'clinicians/clinician-uid', what: 'a document the rules do not name', all: 'a collection the rules do not name' },
 ];
+type ClosedPath = (typeof closedPaths)[number];
 
 const parent = (path: string) => path.slice(0, path.lastIndexOf('/'));
 const operations = {
-  get: { what: 'read', run: (db: Firestore, path: string) => getDoc(doc(db, path)) },
-  list: { what: 'list', run: (db: Firestore, path: string) => getDocs(collection(db, parent(path))) },
-  create: { what: 'create', run: (db: Firestore, path: string) => setDoc(doc(db, `${path}-new`), { stored: true }) },
-  update: { what: 'update', run: (db: Firestore, path: string) => updateDoc(doc(db, path), { stored: false }) },
-  delete: { what: 'delete', run: (db: Firestore, path: string) => deleteDoc(doc(db, path)) },
+  get: { what: (p: ClosedPath) => `read ${p.what}`, run: (db: Firestore, path: string) => getDoc(doc(db, path)) },
+  list: { what: (p: ClosedPath) => `list ${p.all}`, run: (db: Firestore, path: string) => getDocs(collection(db, parent(path))) },
+  create: { what: (p: ClosedPath) => `create ${p.what}`, run: (db: Firestore, path: string) => setDoc(doc(db, `${path}-new`), { stored: true }) },
+  update: { what: (p: ClosedPath) => `update ${p.what}`, run: (db: Firestore, path: string) => updateDoc(doc(db, path), { stored: false }) },
+  delete: { what: (p: ClosedPath) => `delete ${p.what}`, run: (db: Firestore, path: string) => deleteDoc(doc(db, path)) },
 };
 type Op = keyof typeof operations;
 
-const cases = closedPaths.flatMap(({ path, what }) =>
+const cases = closedPaths.flatMap((closed) =>
   ACTOR_NAMES.flatMap((name) =>
     (Object.keys(operations) as Op[]).map(
-      (op) => [`${ACTORS[name].label} cannot ${operations[op].what} ${what}`, { path, name, op }] as const,
+      (op) => [`${ACTORS[name].label} cannot ${operations[op].what(closed)}`, { path: closed.path, name, op }] as const,
     ),
   ),
 );
