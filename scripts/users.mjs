@@ -82,12 +82,18 @@ function operator() {
 /** Appends a 'user.added' / 'role.granted' / 'role.revoked' entry to the system audit chain. */
 async function audit(db, action, details) {
   const { appendSystemAudit } = functionsLib('audit/append');
-  await appendSystemAudit(db, {
-    action,
-    actor: { uid: null, role: 'system' },
-    atMs: Date.now(),
-    details: { ...details, via: 'users-cli', operator: operator() },
-  });
+  try {
+    await appendSystemAudit(db, {
+      action,
+      actor: { uid: null, role: 'system' },
+      atMs: Date.now(),
+      details: { ...details, via: 'users-cli', operator: operator() },
+    });
+  } catch (error) {
+    // Auth and Firestore share no transaction: say loudly that the change stands unaudited.
+    throw new CliError(`The change was made, but its audit entry (${action}, uid ${details.targetUid}) could not be written: ` +
+      `${error instanceof Error ? error.message : String(error)}. Record it by hand in the audit log.`);
+  }
 }
 
 async function userByEmail(auth, email) {
@@ -113,7 +119,12 @@ async function add(auth, db, { email, role, password }) {
     if (error?.code === 'auth/invalid-password') throw usageError(`The password was refused: ${error.message}`);
     throw error;
   }
-  await auth.setCustomUserClaims(user.uid, { role });
+  try {
+    await auth.setCustomUserClaims(user.uid, { role });
+  } catch (error) {
+    await auth.deleteUser(user.uid).catch(() => undefined);
+    throw error;
+  }
   await audit(db, 'user.added', { targetUid: user.uid, role });
   console.log(`Added ${email} as ${role} (uid ${user.uid}).`);
   if (!password) console.log(`Password: ${chosen}\n(shown only now: hand it over privately and ask for it to be changed.)`);
