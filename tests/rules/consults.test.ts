@@ -47,7 +47,7 @@ beforeEach(async () => {
 const consults = (db: Firestore) => collection(db, 'consults');
 
 const operations = {
-  get: { what: 'read its consult', run: (db) => getDoc(doc(db, `consults/${CONSULT}`)) },
+  get: { what: 'read the consult', run: (db) => getDoc(doc(db, `consults/${CONSULT}`)) },
   listByClinician: {
     what: "list the clinician's consults",
     run: (db) => getDocs(query(consults(db), where('clinicianUid', '==', CLINICIAN))),
@@ -57,8 +57,8 @@ const operations = {
     run: (db) => getDocs(query(consults(db), where('patientUid', '==', PATIENT))),
   },
   create: { what: 'create a consult', run: (db) => setDoc(doc(db, 'consults/forged'), consultDoc()) },
-  update: { what: 'update its consult', run: (db) => updateDoc(doc(db, `consults/${CONSULT}`), { status: 'ended' }) },
-  delete: { what: 'delete its consult', run: (db) => deleteDoc(doc(db, `consults/${CONSULT}`)) },
+  update: { what: 'update the consult', run: (db) => updateDoc(doc(db, `consults/${CONSULT}`), { status: 'ended' }) },
+  delete: { what: 'delete the consult', run: (db) => deleteDoc(doc(db, `consults/${CONSULT}`)) },
 } satisfies Record<string, Operation>;
 
 // prettier-ignore

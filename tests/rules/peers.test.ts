@@ -72,10 +72,15 @@ const roleOf = (actor: Actor) => (actor.token?.['role'] === 'clinician' ? 'clini
 const ownUid = (actor: Actor) => actor.uid ?? PATIENT;
 
 const operations = {
-  get: {
+  getPatients: {
     what: "read the patient's peer doc",
     given: () => ({ [peerPath(PATIENT)]: peerStored('patient') }),
     run: (db) => getDoc(peer(db, PATIENT)),
+  },
+  getClinicians: {
+    what: "read the clinician's peer doc",
+    given: () => ({ [peerPath(CLINICIAN)]: peerStored('clinician') }),
+    run: (db) => getDoc(peer(db, CLINICIAN)),
   },
   list: {
     what: "list the consult's peer docs",
@@ -98,8 +103,8 @@ const operations = {
   },
 } satisfies Record<string, Operation>;
 
-const participant = { get: ALLOW, list: ALLOW, create: ALLOW, update: ALLOW, delete: ALLOW };
-const outsider = { get: DENY, list: DENY, create: DENY, update: DENY, delete: DENY };
+const participant = { getPatients: ALLOW, getClinicians: ALLOW, list: ALLOW, create: ALLOW, update: ALLOW, delete: ALLOW };
+const outsider = { getPatients: DENY, getClinicians: DENY, list: DENY, create: DENY, update: DENY, delete: DENY };
 
 const table: Record<ActorName, Record<keyof typeof operations, boolean>> = {
   nobody: outsider,
