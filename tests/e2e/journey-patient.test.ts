@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ScheduleConsultRequest, ScheduleConsultResult } from '../../functions/src/lib/api';
-import { createUser } from '../support/admin';
+import { adminDb, createUser } from '../support/admin';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../support/browser';
 import { clientSession, hostingOrigin, signInWithPassword, type ClientSession } from '../support/emulators';
 
@@ -93,6 +93,23 @@ describe('the patient path off the happy road', () => {
     const page = await context.newPage();
     await consentInPortuguese(page, link);
     await page.getByRole('alert').getByText('Não encontramos câmera ou microfone neste aparelho').waitFor(LONG);
+  });
+
+  it('a waiting patient who withdraws consent ends the consult and is told so', async () => {
+    const { consultId, link } = await scheduledInvite();
+    const browser = await launchChromium();
+    browsers.push(browser);
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    page.on('dialog', (dialog) => void dialog.accept());
+    await consentInPortuguese(page, link);
+    const go = page.getByRole('button', { name: 'Tudo certo, continuar' });
+    await expect.poll(() => go.isEnabled(), LONG).toBe(true);
+    await go.click();
+    await page.locator('[data-screen="waiting"]').waitFor(LONG);
+    await page.getByRole('button', { name: 'Retirar meu consentimento' }).click();
+    await page.locator('[data-screen="ended"]').getByText('Seu consentimento foi retirado e a consulta foi encerrada.').waitFor(LONG);
+    const consult = (await adminDb().collection('consults').doc(consultId).get()).data()!;
+    expect(consult['patientProgress']).toBe('withdrawn');
   });
 
   it('a link already used on another device is explained, with what to do', async () => {

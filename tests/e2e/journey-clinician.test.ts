@@ -1,0 +1,67 @@
+// The clinician's side off the happy road: wrong password, an account without the clinician
+// role, and cancelling a consult (which the patient's link then explains).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createUser } from '../support/admin';
+import { launchChromium } from '../support/browser';
+import { hostingOrigin } from '../support/emulators';
+
+const LONG = { timeout: 60_000 };
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto(`${hostingOrigin()}/`);
+  await page.getByLabel('E-mail').fill(email, LONG);
+  await page.getByLabel('Senha').fill(password);
+  await page.getByRole('button', { name: 'Entrar' }).click();
+}
+
+describe('the clinician off the happy road', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('a wrong password is explained in plain language and the form stays usable', async () => {
+    const account = await createUser('clinician', 'clinician');
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, account.email, 'not-the-password');
+    await page.getByRole('alert').getByText('E-mail ou senha incorretos. Confira e tente de novo.').waitFor(LONG);
+    await page.getByLabel('Senha').fill(account.password);
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.getByRole('heading', { name: 'Consultas' }).waitFor(LONG);
+    await page.getByRole('button', { name: 'Sair' }).click();
+    await page.getByRole('heading', { name: 'Entrar' }).waitFor(LONG);
+  });
+
+  it('an account without the clinician role is told to ask for access, and sees no consults', async () => {
+    const account = await createUser(null, 'staff');
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, account.email, account.password);
+    await page.getByText('Esta conta não tem acesso de profissional de saúde. Peça ao administrador para liberar.').first().waitFor(LONG);
+    expect(await page.getByRole('heading', { name: 'Consultas' }).count()).toBe(0);
+  });
+
+  it('a cancelled consult moves to the past list, and its invite link explains that it is over', async () => {
+    const account = await createUser('clinician', 'clinician');
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    await signIn(page, account.email, account.password);
+    await page.getByRole('heading', { name: 'Consultas' }).waitFor(LONG);
+    await page.getByLabel('Paciente (nome ou referência)').fill('Ana C.');
+    await page.getByRole('button', { name: 'Agendar' }).click();
+    const link = await page.getByRole('textbox', { name: 'Link do convite' }).inputValue(LONG);
+    const consultId = /\/join\/([A-Za-z0-9]{20})#/.exec(link)?.[1];
+    const item = page.locator(`[data-consult-id="${consultId}"]`);
+    await item.getByRole('button', { name: 'Cancelar consulta de Ana C.' }).click();
+    await item.getByText('Cancelada').waitFor(LONG);
+
+    const patient = await (await browser.newContext({ viewport: { width: 360, height: 740 } })).newPage();
+    await patient.goto(link);
+    await patient.locator('[data-screen="closed"], [data-screen="invite-problem"]').first().waitFor(LONG);
+    expect(await patient.locator('main').textContent()).toMatch(/encerrada ou cancelada/);
+  });
+});
