@@ -6,7 +6,8 @@ export default defineConfig({
   build: {
     target: 'es2020',
     sourcemap: false,
-    outDir: 'dist',
+    // A suite on a shifted port set builds beside the others (scripts/lib/emulators.mjs webOutDir).
+    outDir: process.env.TC_WEB_OUT_DIR || 'dist',
     emptyOutDir: true,
   },
   server: { fs: { allow: ['..'] } },

@@ -53,6 +53,8 @@ export function emulatorEnv(ports) {
 /** Build-time variables for the web app served by the hosting emulator. */
 export function webBuildEnv(ports) {
   return {
+    // Each suite serves its own build: suites side by side must not overwrite each other's web/dist.
+    ...(ports.offset === 0 ? {} : { TC_WEB_OUT_DIR: webOutDir(ports) }),
     VITE_FIREBASE_PROJECT_ID: PROJECT_ID,
     VITE_FUNCTIONS_REGION: REGION,
     VITE_EMULATORS: JSON.stringify({
@@ -61,6 +63,11 @@ export function webBuildEnv(ports) {
       functions: `127.0.0.1:${ports.functions}`,
     }),
   };
+}
+
+/** The web build a suite serves, relative to web/. */
+export function webOutDir(ports) {
+  return ports.offset === 0 ? 'dist' : `dist-offset-${ports.offset}`;
 }
 
 /** firebase.json as-is, or a copy with every port (and the CSP's emulator ports) shifted. */
@@ -73,6 +80,7 @@ function configFor(ports) {
     text = text.replaceAll(`127.0.0.1:${base[key]}`, `127.0.0.1:${ports[key]}`);
   }
   const config = JSON.parse(text);
+  config.hosting.public = `web/${webOutDir(ports)}`;
   const em = config.emulators;
   em.hub.port = ports.hub;
   em.logging.port = ports.logging;
