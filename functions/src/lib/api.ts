@@ -12,6 +12,8 @@ export interface ScheduleConsultRequest {
 }
 export interface ScheduleConsultResult {
   consultId: string;
+  /** The invite key (base64url, 43 characters); the web builds its own link from it. Shown once, stored only as a hash. */
+  secret: string;
   /** `${origin}/join/${consultId}#k=${secret}` — the only time the secret is ever shown. */
   inviteUrl: string;
   inviteExpiresAt: string;

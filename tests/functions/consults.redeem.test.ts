@@ -1,0 +1,233 @@
+import { Timestamp } from 'firebase-admin/firestore';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
+import { redeemInviteWith } from '../../functions/src/consults/redeem';
+import { systemClock } from '../../functions/src/lib/clock';
+import { AppError } from '../../functions/src/lib/errors';
+import type { ConsultDoc, InviteDoc } from '../../functions/src/lib/model';
+import { REDEEM_FAILURES_PER_USER, rateLimitRef } from '../../functions/src/lib/rateLimit';
+import { adminDb } from '../support/admin';
+import {
+  anonymousPatient,
+  arrangeConsentAndWaiting,
+  auditOf,
+  clinician,
+  closeSessions,
+  consultDoc,
+  expectRefusal,
+  inviteDoc,
+  redeem,
+  schedule,
+  signedInAs,
+  signedOut,
+  warmWorkers,
+} from './consults.support';
+
+afterAll(closeSessions);
+
+const readConsult = async (consultId: string) => (await consultDoc(consultId).get()).data() as ConsultDoc<Timestamp>;
+const readInvite = async (consultId: string) => (await inviteDoc(consultId).get()).data() as InviteDoc<Timestamp>;
+
+/** A well-formed secret that is not this one. */
+const wrong = (secret: string, n = 0) => `${secret.slice(0, 40)}${String(n).padStart(3, 'z')}`;
+
+describe('redeemInvite', () => {
+  it('binds the consult to the first patient who opens the link and tells them what to consent to', async () => {
+    const doctor = await clinician();
+    const patient = await anonymousPatient();
+    const { consultId, secret } = await schedule(doctor, { patientLabel: 'Maria S.', durationMinutes: 20 });
+    const result = await redeem(patient, consultId, secret);
+    const consult = await readConsult(consultId);
+    expect(result).toEqual({
+      consultId,
+      status: 'scheduled',
+      patientLabel: 'Maria S.',
+      scheduledFor: consult.scheduledFor.toDate().toISOString(),
+      durationMinutes: 20,
+      consentRecorded: false,
+      consentVersion: CONSENT_VERSIONS.patient,
+    });
+    expect(consult).toMatchObject({ patientUid: patient.uid, patientProgress: 'link_opened', status: 'scheduled' });
+    expect((await readInvite(consultId)).redeemedBy).toBe(patient.uid);
+    expect((await auditOf(consultId)).at(-1)).toMatchObject({
+      action: 'invite.redeemed',
+      actorUid: patient.uid,
+      actorRole: 'patient',
+      context: { reopened: false },
+    });
+  });
+
+  it('lets the same patient open the link again, keeping their progress and reporting their consent', async () => {
+    const doctor = await clinician();
+    const patient = await anonymousPatient();
+    const { consultId, secret } = await schedule(doctor);
+    await redeem(patient, consultId, secret);
+    await arrangeConsentAndWaiting(consultId, patient.uid);
+    const again = await redeem(patient, consultId, secret);
+    expect(again).toMatchObject({ consultId, status: 'waiting', consentRecorded: true });
+    expect(await readConsult(consultId)).toMatchObject({ patientUid: patient.uid, patientProgress: 'consented' });
+    expect((await auditOf(consultId)).at(-1)).toMatchObject({ action: 'invite.redeemed', context: { reopened: true } });
+  });
+
+  it('refuses a second person once the link is bound', async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    const first = await anonymousPatient();
+    await redeem(first, consultId, secret);
+    const refusal = await expectRefusal(redeem(await anonymousPatient(), consultId, secret), 'already-exists', 'invite_taken');
+    expect(refusal.message).toContain('another device');
+    expect((await readConsult(consultId)).patientUid).toBe(first.uid);
+  });
+
+  it('refuses the clinician who owns the consult, without binding them', async () => {
+    const doctor = await clinician();
+    const { consultId, secret } = await schedule(doctor);
+    await expectRefusal(redeem(doctor, consultId, secret), 'permission-denied', 'not_participant');
+    expect((await readConsult(consultId)).patientUid).toBeNull();
+  });
+
+  it('refuses a caller who is not signed in', async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    await expectRefusal(signedOut().call('redeemInvite', { consultId, secret }), 'unauthenticated', 'unauthenticated');
+  });
+
+  it('accepts a signed-in user with an account too (anonymous is not required)', async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    const person = await signedInAs(null);
+    await expect(redeem(person, consultId, secret)).resolves.toMatchObject({ consultId });
+  });
+
+  it('refuses an expired invite, even to the patient it is bound to', async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    const patient = await anonymousPatient();
+    await redeem(patient, consultId, secret);
+    await inviteDoc(consultId).update({ expiresAt: Timestamp.fromMillis(Date.now() - 1000) });
+    await expectRefusal(redeem(patient, consultId, secret), 'deadline-exceeded', 'invite_expired');
+    await expectRefusal(redeem(await anonymousPatient(), consultId, secret), 'deadline-exceeded', 'invite_expired');
+  });
+
+  it('refuses the link of a cancelled or ended consult', async () => {
+    const doctor = await clinician();
+    const a = await schedule(doctor);
+    await doctor.session.call('cancelConsult', { consultId: a.consultId });
+    const cancelled = await expectRefusal(redeem(await anonymousPatient(), a.consultId, a.secret), 'failed-precondition', 'consult_closed');
+    expect(cancelled.message).toContain('cancelled');
+    const b = await schedule(doctor);
+    await doctor.session.call('endConsult', { consultId: b.consultId });
+    await expectRefusal(redeem(await anonymousPatient(), b.consultId, b.secret), 'failed-precondition', 'consult_closed');
+  });
+
+  it('refuses a wrong secret and persists the failure, with an audit entry that holds no secret', async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    const guesser = await anonymousPatient();
+    const guess = wrong(secret);
+    await expectRefusal(redeem(guesser, consultId, guess), 'permission-denied', 'invite_invalid');
+    expect(await readInvite(consultId)).toMatchObject({ failedAttempts: 1, lockedUntil: null, redeemedBy: null });
+    const entry = (await auditOf(consultId)).at(-1)!;
+    expect(entry).toMatchObject({ action: 'invite.redeem_failed', actorUid: guesser.uid, context: { reason: 'wrong_secret', failedAttempts: 1, locked: false } });
+    expect(JSON.stringify(entry)).not.toContain(guess);
+    expect(JSON.stringify(entry)).not.toContain(secret);
+    const limiter = await rateLimitRef(adminDb(), REDEEM_FAILURES_PER_USER, guesser.uid).get();
+    expect(limiter.data()).toMatchObject({ count: 1 });
+  });
+
+  it('answers an unknown consult like a wrong secret', async () => {
+    const { secret } = await schedule(await clinician());
+    await expectRefusal(redeem(await anonymousPatient(), 'ZZZZZZZZZZZZZZZZZZZZ', secret), 'permission-denied', 'invite_invalid');
+  });
+
+  it('locks the invite for 15 minutes after 10 wrong secrets, refusing even the right one', async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    for (let i = 0; i < 10; i++) {
+      // A new guesser every time: the lock is per invite, whoever guesses.
+      await expectRefusal(redeem(await anonymousPatient(), consultId, wrong(secret, i)), 'permission-denied', 'invite_invalid');
+    }
+    const invite = await readInvite(consultId);
+    expect(invite.failedAttempts).toBe(10);
+    const lockMs = invite.lockedUntil!.toMillis() - Date.now();
+    expect(lockMs).toBeGreaterThan(14 * 60_000);
+    expect(lockMs).toBeLessThanOrEqual(15 * 60_000);
+    const locked = await expectRefusal(redeem(await anonymousPatient(), consultId, secret), 'resource-exhausted', 'invite_locked');
+    expect((locked.details as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(14 * 60);
+    expect((await readConsult(consultId)).patientUid).toBeNull();
+    expect((await auditOf(consultId)).at(-1)).toMatchObject({ context: { failedAttempts: 10, locked: true } });
+  });
+
+  it('opens again once the lock has passed', async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    await inviteDoc(consultId).update({ failedAttempts: 10, lockedUntil: Timestamp.fromMillis(Date.now() - 1000) });
+    await expect(redeem(await anonymousPatient(), consultId, secret)).resolves.toMatchObject({ consultId });
+  });
+
+  it('does not lock out the patient already bound to the invite', async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    const patient = await anonymousPatient();
+    await redeem(patient, consultId, secret);
+    await inviteDoc(consultId).update({ failedAttempts: 10, lockedUntil: Timestamp.fromMillis(Date.now() + 15 * 60_000) });
+    await expect(redeem(patient, consultId, secret)).resolves.toMatchObject({ consultId });
+    await expectRefusal(redeem(await anonymousPatient(), consultId, secret), 'resource-exhausted', 'invite_locked');
+  });
+
+  it('limits failed redemptions per user across consults', async () => {
+    const doctor = await clinician();
+    const guesser = await anonymousPatient();
+    const first = await schedule(doctor);
+    const second = await schedule(doctor);
+    await rateLimitRef(adminDb(), REDEEM_FAILURES_PER_USER, guesser.uid).set({
+      count: REDEEM_FAILURES_PER_USER.max - 1,
+      windowStartMs: Date.now(),
+      expiresAt: Timestamp.fromMillis(Date.now() + REDEEM_FAILURES_PER_USER.windowMs),
+    });
+    await expectRefusal(redeem(guesser, first.consultId, wrong(first.secret)), 'permission-denied', 'invite_invalid');
+    const limited = await expectRefusal(redeem(guesser, second.consultId, second.secret), 'resource-exhausted', 'rate_limited');
+    expect((limited.details as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
+    expect((await readConsult(second.consultId)).patientUid).toBeNull();
+    // Someone else is not affected.
+    await expect(redeem(await anonymousPatient(), second.consultId, second.secret)).resolves.toMatchObject({ consultId: second.consultId });
+  });
+
+  it('binds exactly one of 20 people redeeming the same invite at once', { timeout: 120_000 }, async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    const people = await Promise.all(Array.from({ length: 20 }, () => anonymousPatient()));
+    // The redemption itself, with the function's own code and transaction, 20 at once against the
+    // Firestore emulator: the functions emulator would start one process per concurrent call.
+    const results = await Promise.allSettled(
+      people.map((p) =>
+        redeemInviteWith(adminDb(), systemClock, {
+          data: { consultId, secret },
+          caller: { uid: p.uid, role: null, anonymous: true },
+          request: { ipPrefix: null, userAgent: 'tests' },
+        }),
+      ),
+    );
+    const winners = people.filter((_, i) => results[i]!.status === 'fulfilled');
+    expect(winners).toHaveLength(1);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        expect(result.reason).toBeInstanceOf(AppError);
+        expect((result.reason as AppError).reason).toBe('invite_taken');
+      }
+    }
+    expect((await readConsult(consultId)).patientUid).toBe(winners[0]!.uid);
+    expect((await readInvite(consultId)).redeemedBy).toBe(winners[0]!.uid);
+    expect((await auditOf(consultId)).filter((e) => e.action === 'invite.redeemed')).toHaveLength(1);
+    // The losers see the same through the callable.
+    await expectRefusal(redeem(people.find((p) => p !== winners[0])!, consultId, secret), 'already-exists', 'invite_taken');
+  });
+
+  it('binds exactly one of several people redeeming through the callable at once', { timeout: 180_000 }, async () => {
+    const { consultId, secret } = await schedule(await clinician());
+    const people = await Promise.all(Array.from({ length: 5 }, () => anonymousPatient()));
+    await warmWorkers(await anonymousPatient(), 'redeemInvite', { consultId: 'W'.repeat(20), secret }, people.length);
+    const results = await Promise.allSettled(people.map((p) => redeem(p, consultId, secret)));
+    const winners = people.filter((_, i) => results[i]!.status === 'fulfilled');
+    expect(winners).toHaveLength(1);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        const error = result.reason as { code: string; details?: { reason?: string } };
+        expect(error.code, JSON.stringify(error)).toBe('functions/already-exists');
+        expect(error.details?.reason).toBe('invite_taken');
+      }
+    }
+    expect((await readConsult(consultId)).patientUid).toBe(winners[0]!.uid);
+  });
+});
