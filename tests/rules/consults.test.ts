@@ -1,11 +1,13 @@
 // consults/{consultId}: read by its clinician and its patient, written by functions only.
-import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import { assertSucceeds, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import {
   collection,
   deleteDoc,
   doc,
   getDoc,
   getDocs,
+  limitToLast,
+  orderBy,
   query,
   setDoc,
   updateDoc,
@@ -86,6 +88,13 @@ describe('consults/{consultId}', () => {
 
   it("the clinician's list finds its consult and no other", async () => {
     const found = await getDocs(query(consults(dbAs(env, ACTORS.clinician)), where('clinicianUid', '==', CLINICIAN)));
+    expect(found.docs.map((d) => d.id)).toEqual([CONSULT]);
+  });
+
+  it("the clinician can watch its dashboard's query, ordered by schedule", async () => {
+    const db = dbAs(env, ACTORS.clinician);
+    const dashboard = query(consults(db), where('clinicianUid', '==', CLINICIAN), orderBy('scheduledFor', 'asc'), limitToLast(200));
+    const found = await assertSucceeds(getDocs(dashboard));
     expect(found.docs.map((d) => d.id)).toEqual([CONSULT]);
   });
 

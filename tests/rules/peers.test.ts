@@ -4,6 +4,7 @@ import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import {
   Timestamp,
   collection,
+  collectionGroup,
   deleteDoc,
   doc,
   getDoc,
@@ -118,6 +119,10 @@ const table: Record<ActorName, Record<keyof typeof operations, boolean>> = {
 
 describe('consults/{consultId}/peers/{uid}', () => {
   it.each(matrix(operations, table))('%s', (_name, c) => checkCase(env, operations, c));
+
+  it('the clinician cannot query every consult\'s peer docs as a collection group', async () => {
+    await expectRules(DENY, getDocs(collectionGroup(dbAs(env, ACTORS.clinician), 'peers')));
+  });
 });
 
 describe('peer docs follow consent and admission', () => {

@@ -4,6 +4,7 @@ import type { RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import {
   Timestamp,
   collection,
+  collectionGroup,
   deleteDoc,
   doc,
   getDoc,
@@ -106,6 +107,10 @@ const table: Record<ActorName, Record<keyof typeof operations, boolean>> = {
 
 describe('consults/{consultId}/stats/{uid}', () => {
   it.each(matrix(operations, table))('%s', (_name, c) => checkCase(env, operations, c));
+
+  it('the clinician cannot query every consult\'s stats as a collection group', async () => {
+    await expectRules(DENY, getDocs(collectionGroup(dbAs(env, ACTORS.clinician), 'stats')));
+  });
 
   it("the clinician cannot write the patient's stats", async () => {
     await expectRules(DENY, setDoc(stats(dbAs(env, ACTORS.clinician), PATIENT), statsWrite()));
