@@ -51,7 +51,7 @@ let signaling: FirestoreSignaling | null = null;
 let startedAt: number | null = null;
 let firstFrameAt: number | null = null;
 let framesShown = 0;
-const trace: Record<string, unknown>[] = [];
+const trace: ({ at: number; event: string } & Record<string, unknown>)[] = [];
 
 function watchFrames() {
   video.requestVideoFrameCallback((now) => {

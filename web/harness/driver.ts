@@ -167,7 +167,7 @@ export async function printTrace(peers: Record<string, HarnessPeer>, t0: number,
   for (const [who, peer] of Object.entries(peers)) {
     const trace = (await peer.page.evaluate(() => window.callHarness.trace())) as { at: number }[];
     const frame = (await peer.info()).firstFrameAt;
-    const lines = trace.filter((e) => !JSON.stringify(e).includes('local-candidate')).map((e) => `  +${Math.round(e.at - t0)} ${JSON.stringify(e)}`);
+    const lines = trace.filter((e) => process.env.TC_CALL_TRACE === 'all' || !JSON.stringify(e).includes('local-candidate')).map((e) => `  +${Math.round(e.at - t0)} ${JSON.stringify(e)}`);
     console.log(`${who} (first frame +${Math.round((frame ?? NaN) - t0)} ms):\n${lines.join('\n')}`);
   }
 }

@@ -44,7 +44,10 @@ export interface NegotiationTiming {
   urgentMaxWaitMs: number;
   /** The longest an offer to nobody yet waits for gathering to complete. */
   aloneMaxWaitMs: number;
-  /** Later candidates are written together after this quiet time. */
+  /**
+   * Candidates found after the description was sent wait this long, and are written only if ICE
+   * has not connected by then: the other side's checks reveal our addresses anyway (prflx).
+   */
   trickleMs: number;
   /**
    * After the other side left, how long before we write a fresh offer for whoever comes next:
@@ -53,7 +56,7 @@ export interface NegotiationTiming {
   reofferDelayMs: number;
 }
 
-export const DEFAULT_TIMING: NegotiationTiming = { burstMs: 40, urgentMaxWaitMs: 250, aloneMaxWaitMs: 3000, trickleMs: 80, reofferDelayMs: 1500 };
+export const DEFAULT_TIMING: NegotiationTiming = { burstMs: 40, urgentMaxWaitMs: 250, aloneMaxWaitMs: 3000, trickleMs: 1000, reofferDelayMs: 1500 };
 
 export type NegotiationEvent =
   | { type: 'remote-present'; sessionId: string }
@@ -72,6 +75,8 @@ export interface NegotiatorOptions {
   /** A new connection with our tracks added and the session's listeners attached. */
   createPeerConnection(): PeerConnectionLike;
   onEvent?(event: NegotiationEvent): void;
+  /** True once ICE has connected on the current connection (late candidates are then not written). */
+  isConnected?(): boolean;
   timing?: Partial<NegotiationTiming>;
   scheduler?: Scheduler;
 }
@@ -287,8 +292,8 @@ export class Negotiator {
       ...this.local.candidates,
       { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null },
     ];
-    const firstOfBurst = this.local.candidates.length === 1 || this.local.publishedSeq === this.local.seq;
-    this.scheduleFlush(this.local.publishedSeq === this.local.seq ? this.timing.trickleMs : firstOfBurst ? this.burstBudget() : null);
+    const firstOfBurst = this.local.candidates.length === 1;
+    this.scheduleFlush(this.local.sentSeq === this.local.seq ? this.timing.trickleMs : firstOfBurst ? this.burstBudget() : null);
   }
 
   /** How long a new description may wait for its candidates. */
@@ -327,6 +332,8 @@ export class Negotiator {
     if (this.closed || !this.local.description) return;
     // Until the other side's document has been read, an offer might be an answer instead.
     if (!this.remoteKnown) return;
+    const lateCandidatesOnly = this.local.sentSeq === this.local.seq;
+    if (lateCandidatesOnly && !this.writing && this.opts.isConnected?.()) return;
     const quiet = this.quietUntil - Date.now();
     if (this.boundTo === null && quiet > 0) {
       this.scheduleFlush(quiet);

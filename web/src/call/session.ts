@@ -151,6 +151,7 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     publish: (signal) => opts.signaling.publish(signal),
     createPeerConnection: () => newPeerConnection(),
     onEvent: onNegotiation,
+    isConnected: () => pc?.iceConnectionState === 'connected' || pc?.iceConnectionState === 'completed',
     timing: opts.timing,
     scheduler,
   });
@@ -322,14 +323,22 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     }
   }
 
+  /** Reads getStats once into `quality`; returns the sample (null without a connection). */
+  async function sampleQuality(current: RTCPeerConnection): Promise<StatsSample> {
+    const report = await current.getStats();
+    const sample = readSample(report.values() as Iterable<Record<string, unknown>>, Date.now());
+    quality.set(toSnapshot(lastSample, sample, connectMs));
+    return sample;
+  }
+
   async function pollStats() {
     const current = pc;
     if (!current || ended) return;
     try {
-      const report = await current.getStats();
-      const sample = readSample(report.values() as Iterable<Record<string, unknown>>, Date.now());
+      const previous = lastSample;
+      const sample = await sampleQuality(current);
       const connected = current.connectionState === 'connected';
-      const stalled = connected && mediaStalled(lastSample, sample);
+      const stalled = connected && mediaStalled(previous, sample);
       if (stalled) stalledFor++;
       else if (stalledFor > 0 && connected) {
         // Media is back on a connection that never stopped calling itself connected.
@@ -343,10 +352,8 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
         restart();
         armWatchdog();
       }
-      const snapshot = toSnapshot(lastSample, sample, connectMs);
       lastSample = sample;
-      quality.set(snapshot);
-      await adaptUplink(current, sample, snapshot.packetLossPct);
+      await adaptUplink(current, sample, quality.get()?.packetLossPct ?? null);
       if (opts.writeStats && connectMs !== null && Date.now() - lastStatsWrite >= timing.statsWriteIntervalMs) {
         lastStatsWrite = Date.now();
         void opts.writeStats(summary(false)).catch(() => {});
@@ -410,13 +417,15 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     } catch {
       // The channel closed meanwhile: the document's deletion says the same.
     }
+    // Issued before any await: on pagehide nothing after the first await is sure to run.
+    const removal = opts.signaling.remove().catch(() => {});
+    if (pc && connectMs !== null) await sampleQuality(pc).catch(() => null);
     const finalSummary = connectMs !== null ? summary(true) : null;
     negotiator.close();
     pc = null;
     for (const track of opts.localStream.getTracks()) track.stop();
     remoteStream.set(null);
     remotePresent.set(false);
-    const removal = opts.signaling.remove().catch(() => {});
     const stats = finalSummary && opts.writeStats ? opts.writeStats(finalSummary).catch(() => {}) : Promise.resolve();
     await Promise.all([removal, stats]);
   }
