@@ -54,7 +54,8 @@ async function entries(consultId: string) {
   return snap.docs.sort((a, b) => a.data().seq - b.data().seq);
 }
 
-describe('audit:verify', () => {
+// Generous: the first call of each function starts a cold worker, slow on a loaded machine.
+describe('audit:verify', { timeout: 180_000 }, () => {
   it("reports an intact consult chain with its length and the consult's head", async () => {
     const consultId = await consultWithChain();
     const head = (await adminDb().doc(`consults/${consultId}`).get()).data()!.auditHead;

@@ -86,7 +86,8 @@ const consultData = async (id: string) => (await adminDb().doc(`consults/${id}`)
 const auditOf = async (id: string) =>
   (await adminDb().collection('audit').where('consultId', '==', id).get()).docs.map((d) => d.data()).sort((a, b) => a.seq - b.seq);
 
-describe('recordConsent', () => {
+// Generous: the first call of each function starts a cold worker, slow on a loaded machine.
+describe('recordConsent', { timeout: 180_000 }, () => {
   it("records the patient's consent immutably and moves the consult to the waiting room", async () => {
     const c = await arrangeConsult();
     const result = await record(c.patient, { ...(await consentRequest(c.consultId, 'patient')), recording: true });
@@ -219,7 +220,7 @@ describe('recordConsent', () => {
   });
 });
 
-describe('withdrawConsent', () => {
+describe('withdrawConsent', { timeout: 180_000 }, () => {
   async function admittedWithPeers(): Promise<Arranged> {
     const c = await arrangeConsult();
     await record(c.patient, await consentRequest(c.consultId, 'patient'));

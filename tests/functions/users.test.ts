@@ -47,7 +47,8 @@ async function canSignIn(email: string, password: string): Promise<string> {
   return signInWithPassword(s, email, password);
 }
 
-describe('users CLI', () => {
+// Generous: the first call of each function starts a cold worker, slow on a loaded machine.
+describe('users CLI', { timeout: 180_000 }, () => {
   it('adds a clinician with the given password, sets the role claim and audits it on the system chain', async () => {
     const email = freshEmail('clinician');
     const run = await users('add', '--email', email, '--role', 'clinician', '--password', 'uma-senha-longa-1');
