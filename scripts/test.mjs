@@ -29,7 +29,8 @@ const suite = await startEmulators({ only: ['auth', 'firestore', 'functions', 'h
 const relay = await startDevRelay(suite.env.TC_TURN_SECRET);
 stopOnExit({ stop: async () => { await relay?.stop(); await suite.stop(); } });
 
-const resultsDir = path.join(ROOT, 'test-results');
+// Suites on other port offsets (a second checkout's run, a developer's filtered run) keep their own results.
+const resultsDir = path.join(ROOT, ports.offset ? `test-results/offset-${ports.offset}` : 'test-results/latest');
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
 const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
