@@ -205,6 +205,12 @@ export async function runJourney({ people, onScreen = async () => undefined, con
     framesDecoding(clinician, 'remote-video'),
     framesDecoding(patient, 'remote-video'),
   ]);
+  // The patient can mute and unmute, and sees how the connection is.
+  await patient.getByRole('button', { name: 'Desligar microfone' }).click();
+  await patient.locator('button[aria-pressed="true"]', { hasText: 'Ligar microfone' }).waitFor(LONG);
+  await patient.getByRole('button', { name: 'Ligar microfone' }).click();
+  await patient.getByRole('button', { name: 'Desligar microfone' }).waitFor(LONG);
+  await patient.locator('[data-quality]').getByText(/Conexão: /).waitFor(LONG);
   await onScreen('clinician-call', clinician);
   await onScreen('patient-call', patient);
 

@@ -19,7 +19,7 @@ export function Join({ consultId }: { consultId: string }) {
   const phase = join.phase.value;
 
   if (phase.step === 'lobby') {
-    return <Lobby consultId={consultId} uid={join.uid.value!} patientLabel={join.invite.value?.patientLabel ?? ''} />;
+    return <Lobby consultId={consultId} uid={join.uid.value!} />;
   }
   return (
     <Layout>

@@ -8,7 +8,7 @@ import { Ended } from './Ended';
 import { Waiting } from './Waiting';
 
 /** The patient after consent: device check → waiting room → call → end. */
-export function Lobby({ consultId, uid }: { consultId: string; uid: string; patientLabel: string }) {
+export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
   const lobby = useMemo(() => createLobby(consultId, uid), [consultId, uid]);
   useEffect(() => {
     void lobby.startDeviceCheck();

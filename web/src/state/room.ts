@@ -2,12 +2,11 @@
 import { computed, signal } from '@preact/signals';
 import { acquireMedia } from '../call/media';
 import { CallError } from '../call/errors';
-import { locale } from '../i18n';
+import { callReasonText, locale } from '../i18n';
 import { createCall, ensureClinicianStatsDoc, type Call } from './call';
 import { admitPatient, cancelConsult, endConsult, recordClinicianConsent, watchRoom } from './clinic';
 import { loadConsent, type LoadedConsent } from './consent';
 import { describeError } from './errors';
-import { callReasonText } from '../i18n';
 
 export type QualityLevel = 'good' | 'fair' | 'poor' | 'unknown';
 
