@@ -1,13 +1,17 @@
 // `npm run bench`: every performance figure, printed beside its target and written to bench/latest.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { measureCallSetup } from './callSetup';
 import { measureIceServers } from './iceServers';
 import { log, type Metrics } from './lib';
 import { measurePatientBundle } from './patientBundle';
+import { measureRelayRecovery } from './relayRecovery';
 
 const steps: Array<[string, () => Promise<Metrics>]> = [
   ['patient bundle', measurePatientBundle],
   ['getIceServers under load', measureIceServers],
+  ['call setup', measureCallSetup],
+  ['relay recovery', measureRelayRecovery],
 ];
 
 const metrics: Metrics = {};
