@@ -9,4 +9,5 @@ export { cancelConsult } from './consults/cancel';
 export { redeemInvite } from './consults/redeem';
 export { admitPatient } from './consults/admit';
 export { endConsult } from './consults/end';
+export { benchNoop } from './bench/noop';
 export { getIceServers } from './turn/getIceServers';
