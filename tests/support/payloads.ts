@@ -1,0 +1,452 @@
+// Deterministic malformed payloads for every callable, derived from each callable's valid shape.
+// Bodies are raw JSON text of the callable protocol (`{"data": …}`), so keys such as
+// `__proto__` reach the server as written instead of being eaten by a JS object literal.
+
+export type CallableName =
+  | 'scheduleConsult'
+  | 'cancelConsult'
+  | 'redeemInvite'
+  | 'recordConsent'
+  | 'withdrawConsent'
+  | 'admitPatient'
+  | 'endConsult'
+  | 'getIceServers';
+
+export const CALLABLE_NAMES: readonly CallableName[] = [
+  'scheduleConsult',
+  'cancelConsult',
+  'redeemInvite',
+  'recordConsent',
+  'withdrawConsent',
+  'admitPatient',
+  'endConsult',
+  'getIceServers',
+];
+
+/** What a field holds, which decides which wrong values are certainly wrong for it. */
+export type FieldKind =
+  | 'consultId'
+  | 'secret'
+  | 'patientLabel'
+  | 'scheduledFor'
+  | 'durationMinutes'
+  | 'version'
+  | 'locale'
+  | 'textHash'
+  | 'recording';
+
+/** Request fields of each callable (functions/src/lib/api.ts). */
+export const CALLABLE_FIELDS: Record<CallableName, Record<string, FieldKind>> = {
+  scheduleConsult: { patientLabel: 'patientLabel', scheduledFor: 'scheduledFor', durationMinutes: 'durationMinutes' },
+  cancelConsult: { consultId: 'consultId' },
+  redeemInvite: { consultId: 'consultId', secret: 'secret' },
+  recordConsent: { consultId: 'consultId', version: 'version', locale: 'locale', textHash: 'textHash', recording: 'recording' },
+  withdrawConsent: { consultId: 'consultId' },
+  admitPatient: { consultId: 'consultId' },
+  endConsult: { consultId: 'consultId' },
+  getIceServers: { consultId: 'consultId' },
+};
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * `invalid-argument`: the request is malformed whatever the database holds, so the edge must say so.
+ * `typed`: well-formed but wrong (an unknown or foreign consult, a wrong secret): any typed error.
+ */
+export type Expectation = 'invalid-argument' | 'typed';
+
+export interface MalformedPayload {
+  /** Short description, unique per callable, for failure messages. */
+  label: string;
+  /** Raw request body sent with Content-Type: application/json. */
+  body: string;
+  expect: Expectation;
+}
+
+export interface PayloadContext {
+  /** A request this caller could really make (it must not be sent as is). */
+  valid: Record<string, Json>;
+  /** A real consult the caller has no part in. */
+  foreignConsultId?: string;
+  seed?: number;
+}
+
+/** mulberry32: small, fast and the same on every run for the same seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+export function randomString(rand: () => number, length: number, alphabet = ALNUM): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += alphabet[Math.floor(rand() * alphabet.length)];
+  return out;
+}
+
+/** A string that looks exactly like a consult id but names no consult. */
+export function unknownConsultId(rand: () => number): string {
+  return randomString(rand, 20);
+}
+
+export function stringSeed(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+const HUGE = 'x'.repeat(100 * 1024);
+
+/** Values of the wrong JSON type for a field holding `kind`. */
+function wrongTypes(kind: FieldKind, valid: Json): Array<[string, Json]> {
+  const all: Array<[string, Json]> = [
+    ['number 42', 42],
+    ['huge number', 1e308],
+    ['fraction', 0.5],
+    ['true', true],
+    ['null', null],
+    ['empty array', []],
+    ['array of the valid value', [valid]],
+    ['object wrapping the valid value', { value: valid }],
+    ['string', 'some text'],
+    ['numeric string', '30'],
+  ];
+  const numeric = kind === 'durationMinutes';
+  const bool = kind === 'recording';
+  return all.filter(([, value]) => {
+    if (numeric) return typeof value !== 'number';
+    if (bool) return typeof value !== 'boolean';
+    return typeof value !== 'string';
+  });
+}
+
+/**
+ * Strings no field of that kind can accept (see functions/src/lib/schemas.ts: ids, secrets,
+ * versions and hashes have exact patterns; a label is free text without control characters).
+ */
+function badStrings(kind: FieldKind, valid: Json, rand: () => number): Array<[string, Json]> {
+  const v = typeof valid === 'string' ? valid : 'value';
+  const out: Array<[string, Json]> = [
+    ['100 KB string', HUGE],
+    ['lone high surrogate', `${v}\ud800`],
+    ['lone low surrogate', `\udc00${v}`],
+    ['reversed surrogate pair', `${v}\udc00\ud800`],
+    ['empty string', ''],
+    ['whitespace only', ' \t\n '],
+    ['RTL override inside', `${v.slice(0, 4)}\u202e${v.slice(4)}`],
+    ['NUL inside', `${v.slice(0, 4)}\u0000${v.slice(4)}`],
+  ];
+  // A patient's name or reference may legitimately hold emoji, accents or a zero-width joiner.
+  if (kind === 'patientLabel') {
+    out.push(['88 characters', 'Paciente'.repeat(11)], ['line separator inside', `${v}\u2028x`], ['escape sequence', `${v}\u001b[31m`]);
+    return out;
+  }
+  out.push(
+    ['zero-width space inside', `${v.slice(0, 4)}\u200b${v.slice(4)}`],
+    ['emoji inside', `${v.slice(0, 4)}🩹${v.slice(4)}`],
+    ['trailing space', `${v} `],
+    ['SQL-ish', `${v}' OR '1'='1`],
+    ['random junk', randomString(rand, 12, 'äöü€¿¡ßøπ∑≈ç√∫µ≤≥÷')],
+  );
+  if (kind === 'consultId') {
+    out.push(
+      ['id with a slash', `${v.slice(0, 10)}/${v.slice(11)}`],
+      ['parent path', '..'],
+      ['path traversal', `../../audit/${v}`],
+      ['document path', `consults/${v}`],
+      ['1500-char id', randomString(rand, 1500)],
+      ['19-char id', v.slice(0, 19)],
+      ['21-char id', `${v}x`],
+      ['full-width digits', `${v.slice(0, 17)}１２３`],
+      ['Cyrillic homoglyph', `${v.slice(0, 19)}а`],
+      ['reserved id', '__consult__'],
+    );
+  }
+  if (kind === 'secret') out.push(['42-char secret', v.slice(0, 42)], ['secret with padding', `${v}=`], ['base64 alphabet', `${v.slice(0, 41)}+/`]);
+  if (kind === 'textHash') out.push(['uppercase hash', v.toUpperCase()], ['63 hex digits', v.slice(0, 63)]);
+  if (kind === 'version') out.push(['version with a time', `${v}T00:00:00Z`]);
+  if (kind === 'scheduledFor') {
+    out.push(
+      ['30 February', '2026-02-30T10:00:00-03:00'],
+      ['year 99999', '+099999-01-01T10:00:00-03:00'],
+      ['hour 25', '2026-11-25T25:00:00-03:00'],
+      ['no offset', v.replace(/([+-]\d{2}:\d{2}|Z)$/, '')],
+      ['date only', v.slice(0, 10)],
+      ['not a date', 'tomorrow at ten'],
+      ['offset out of range', '2026-11-25T10:00:00+25:00'],
+      ['400 days after the valid date', new Date(Date.parse(v) + 400 * 86_400_000).toISOString()],
+      ['a week before the valid date', new Date(Date.parse(v) - 7 * 86_400_000).toISOString()],
+    );
+  }
+  if (kind === 'locale') out.push(['unknown locale', 'xx-YY'], ['case changed', 'PT-br'], ['language only', 'pt']);
+  return out;
+}
+
+function badNumbers(kind: FieldKind): Array<[string, Json]> {
+  if (kind !== 'durationMinutes') return [];
+  return [
+    ['zero minutes', 0],
+    ['negative minutes', -30],
+    ['fractional minutes', 12.5],
+    ['a year of minutes', 525_600],
+    ['huge number', 1e308],
+    ['beyond safe integers', 2 ** 60],
+  ];
+}
+
+const json = (value: Json): string => JSON.stringify(value);
+
+/** `{"data": <text>}` from already-serialised data. */
+function wrap(dataText: string): string {
+  return `{"data":${dataText}}`;
+}
+
+/** An object literal from raw key/value texts, keeping keys such as __proto__ as written. */
+function rawObject(entries: Array<[string, string]>): string {
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
+}
+
+function nested(depth: number, leaf: string): string {
+  return '{"a":'.repeat(depth) + leaf + '}'.repeat(depth);
+}
+
+function withField(valid: Record<string, Json>, field: string, value: Json): Record<string, Json> {
+  return { ...valid, [field]: value };
+}
+
+function without(valid: Record<string, Json>, field: string): Record<string, Json> {
+  const copy = { ...valid };
+  delete copy[field];
+  return copy;
+}
+
+/**
+ * At least 50 malformed requests for `name`, each changing one thing of the valid request
+ * (so a wrong answer points at one cause), plus whole-body junk and seeded random mutations.
+ */
+export function malformedPayloads(name: CallableName, ctx: PayloadContext): MalformedPayload[] {
+  const rand = prng(ctx.seed ?? stringSeed(name));
+  const fields = CALLABLE_FIELDS[name];
+  const valid = ctx.valid;
+  const out: MalformedPayload[] = [];
+  const add = (label: string, body: string, expect: Expectation = 'invalid-argument') => out.push({ label, body, expect });
+  const addData = (label: string, data: Json, expect: Expectation = 'invalid-argument') => add(label, wrap(json(data)), expect);
+  const validEntries = Object.entries(valid).map(([k, v]): [string, string] => [k, json(v)]);
+
+  // The whole of `data`.
+  addData('data is null', null);
+  addData('data is an empty object', {});
+  addData('data is an array of the valid request', [valid]);
+  addData('data is an empty array', []);
+  addData('data is a string', 'consult');
+  addData('data is a number', 7);
+  addData('data is true', true);
+  add('body has no data field', json({ consultId: valid['consultId'] ?? null } as Json));
+
+  for (const [field, kind] of Object.entries(fields)) {
+    const v = valid[field] ?? null;
+    addData(`${field} missing`, without(valid, field));
+    for (const [label, value] of wrongTypes(kind, v)) addData(`${field} as ${label}`, withField(valid, field, value));
+    if (typeof v === 'string') {
+      for (const [label, value] of badStrings(kind, v, rand)) addData(`${field}: ${label}`, withField(valid, field, value));
+    }
+    for (const [label, value] of badNumbers(kind)) addData(`${field}: ${label}`, withField(valid, field, value));
+    addData(`${field} as 50-level nested object`, withField(valid, field, JSON.parse(nested(50, '"x"')) as Json));
+    add(`${field} holds a __proto__ object`, wrap(rawObject(validEntries.map(([k, t]) => [k, k === field ? rawObject([['__proto__', t]]) : t]))));
+  }
+
+  if (fields['consultId']) {
+    for (let i = 0; i < 3; i++) addData(`unknown consult id #${i + 1}`, withField(valid, 'consultId', unknownConsultId(rand)), 'typed');
+    if (ctx.foreignConsultId) addData('another clinician’s consult', withField(valid, 'consultId', ctx.foreignConsultId), 'typed');
+  }
+  if (fields['secret']) {
+    const secret = typeof valid['secret'] === 'string' ? valid['secret'] : '';
+    addData('secret off by one character', withField(valid, 'secret', `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`), 'typed');
+    addData('secret of random characters', withField(valid, 'secret', randomString(rand, 43, `${ALNUM}-_`)), 'typed');
+  }
+  if (fields['version']) addData('consent version that never existed', withField(valid, 'version', '1999-01-01'), 'typed');
+  if (fields['textHash']) addData('hash of some other text', withField(valid, 'textHash', 'ab'.repeat(32)), 'typed');
+
+  // Unknown fields, including ones that name document fields a caller must never set.
+  addData('an unknown extra field', { ...valid, extra: 1 });
+  addData('patientUid smuggled in', { ...valid, patientUid: 'attacker' });
+  addData('status smuggled in', { ...valid, status: 'admitted' });
+  addData('clinicianUid smuggled in', { ...valid, clinicianUid: 'attacker' });
+  addData('auditHead smuggled in', { ...valid, auditHead: { seq: 0, hash: '0'.repeat(64) } });
+  addData('1000 extra fields', { ...valid, ...Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])) });
+
+  // Keys that reach prototypes: sent as raw text so the key survives to the server.
+  add('whole request inside __proto__', wrap(rawObject([['__proto__', json(valid)]])));
+  add('valid request plus __proto__ object', wrap(rawObject([...validEntries, ['__proto__', json({ role: 'admin', isAdmin: true })]])));
+  add('valid request plus empty __proto__', wrap(rawObject([...validEntries, ['__proto__', '{}']])));
+  add('valid request plus constructor.prototype', wrap(rawObject([...validEntries, ['constructor', json({ prototype: { role: 'admin' } })]])));
+  add('valid request plus prototype key', wrap(rawObject([...validEntries, ['prototype', json({ role: 'admin' })]])));
+  add('__proto__ inside an array', wrap(`[${rawObject([['__proto__', json(valid)]])}]`));
+
+  // Nesting.
+  add('data nested 50 levels', wrap(nested(50, json(valid))));
+  add('valid request plus a 50-level nested field', wrap(rawObject([...validEntries, ['junk', nested(50, '1')]])));
+  add('arrays nested 50 levels', wrap('['.repeat(50) + json(valid) + ']'.repeat(50)));
+
+  // Seeded random mutations: one field replaced by a junk value no field accepts.
+  const junk: Json[] = [null, -1, 1e21, 3.14159, true, [], {}, [[[]]], '', ' ', '\ud83d', '\u202e\u0000', { $gt: '' }, ['a', 1, null]];
+  const fieldNames = Object.keys(fields);
+  for (let i = 0; i < 6; i++) {
+    const field = fieldNames[Math.floor(rand() * fieldNames.length)]!;
+    const value = junk[Math.floor(rand() * junk.length)]!;
+    addData(`random mutation #${i + 1}: ${field} = ${JSON.stringify(value)}`, withField(valid, field, value));
+  }
+
+  return out;
+}
+
+/**
+ * A `__proto__` key whose value is null or not an object: firebase-functions decodes `data` by
+ * assignment (`obj[k] = …`), so the key vanishes (a primitive) or empties the prototype (null)
+ * before our edge sees it, and the request reads as the valid one it carries.
+ */
+export function vanishingPrototypeKeys(valid: Record<string, Json>): MalformedPayload[] {
+  const entries = Object.entries(valid).map(([k, v]): [string, string] => [k, json(v)]);
+  return [
+    { label: 'valid request plus "__proto__": null', body: wrap(rawObject([...entries, ['__proto__', 'null']])), expect: 'invalid-argument' },
+    { label: 'valid request plus "__proto__": 1', body: wrap(rawObject([...entries, ['__proto__', '1']])), expect: 'invalid-argument' },
+    { label: 'valid request plus "__proto__": "x"', body: wrap(rawObject([...entries, ['__proto__', '"x"']])), expect: 'invalid-argument' },
+  ];
+}
+
+// ---- Sending them: the callable protocol over plain HTTP, and id tokens from the Auth emulator.
+
+export interface CallableAnswer {
+  httpStatus: number;
+  /** `error.status` of the callable protocol (INVALID_ARGUMENT, NOT_FOUND, …), or null on success. */
+  status: string | null;
+  message: string | null;
+  details: unknown;
+  result: unknown;
+  /** The raw body, for failure messages. */
+  text: string;
+}
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests through \`npm test\`, which starts the emulators.`);
+  return value;
+}
+
+export function callableUrl(name: string): string {
+  return `${env('TC_FUNCTIONS_ORIGIN')}/${process.env.TC_PROJECT_ID ?? 'demo-teleconsulta'}/${process.env.TC_REGION ?? 'southamerica-east1'}/${name}`;
+}
+
+/** How long one request may take before it counts as lost (the functions emulator drops a request whose worker failed to load). */
+const REQUEST_TIMEOUT_MS = 60_000;
+const ATTEMPTS = 3;
+
+/**
+ * POSTs a raw body to a callable and reads the protocol's answer. A request lost by the emulator
+ * itself (no answer, or a 5xx that is not the callable protocol) is sent again; an answer in the
+ * callable protocol, `internal` included, is always returned as it came.
+ */
+export async function rawCall(name: string, body: string, idToken: string | null): Promise<CallableAnswer> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (idToken) headers['Authorization'] = `Bearer ${idToken}`;
+  let lastProblem = '';
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(callableUrl(name), { method: 'POST', headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      text = await response.text();
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+      continue;
+    }
+    const answer = readAnswer(response.status, text);
+    if (response.status >= 500 && answer.status === 'NO_PROTOCOL') {
+      lastProblem = `HTTP ${response.status} ${answer.text}`;
+      continue;
+    }
+    return answer;
+  }
+  return { httpStatus: 0, status: 'NO_ANSWER', message: null, details: undefined, result: undefined, text: `no answer after ${ATTEMPTS} attempts: ${lastProblem}` };
+}
+
+type ProtocolBody = { result?: unknown; error?: { status?: unknown; message?: unknown; details?: unknown } };
+
+function parseProtocol(text: string): ProtocolBody | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' ? (value as ProtocolBody) : null;
+  } catch {
+    return null;
+  }
+}
+
+function readAnswer(httpStatus: number, text: string): CallableAnswer {
+  const parsed = parseProtocol(text);
+  const error = parsed?.error;
+  const protocol = parsed !== null && ('result' in parsed || (typeof error === 'object' && error !== null));
+  return {
+    httpStatus,
+    status: !protocol ? 'NO_PROTOCOL' : error ? (typeof error.status === 'string' ? error.status : 'NO_STATUS') : null,
+    message: error && typeof error.message === 'string' ? error.message : null,
+    details: error?.details,
+    result: parsed?.result,
+    text: text.length > 400 ? `${text.slice(0, 400)}…` : text,
+  };
+}
+
+/** Calls with a well-formed request; throws with the server's answer if it fails. */
+export async function call<Res>(name: string, data: unknown, idToken: string): Promise<Res> {
+  const answer = await rawCall(name, JSON.stringify({ data }), idToken);
+  if (answer.status !== null || answer.httpStatus !== 200) {
+    throw new Error(`${name} failed: HTTP ${answer.httpStatus} ${answer.status ?? ''} ${answer.message ?? answer.text}`);
+  }
+  return answer.result as Res;
+}
+
+export interface SignedIn {
+  uid: string;
+  idToken: string;
+}
+
+async function identityToolkit(method: string, body: Record<string, unknown>): Promise<SignedIn> {
+  const response = await fetch(`http://${env('FIREBASE_AUTH_EMULATOR_HOST')}/identitytoolkit.googleapis.com/v1/accounts:${method}?key=demo-key`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ...body, returnSecureToken: true }),
+  });
+  const answer = (await response.json()) as { idToken?: string; localId?: string; error?: { message?: string } };
+  if (!response.ok || !answer.idToken || !answer.localId) throw new Error(`Auth emulator ${method} failed: ${answer.error?.message ?? response.status}`);
+  return { uid: answer.localId, idToken: answer.idToken };
+}
+
+/** A fresh anonymous user, as a patient's browser makes one. */
+export function signUpAnonymous(): Promise<SignedIn> {
+  return identityToolkit('signUp', {});
+}
+
+/** Signs in an existing email/password user (custom claims set before sign-in are in the token). */
+export function signInPassword(email: string, password: string): Promise<SignedIn> {
+  return identityToolkit('signInWithPassword', { email, password });
+}
+
+/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
