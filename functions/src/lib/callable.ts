@@ -80,7 +80,9 @@ export function callable<S extends z.ZodType, Result>(
     let consultId: string | null = null;
     try {
       const caller = checkAudience(callerOf(request), audience);
-      const data = parseInput(schema, request.data);
+      const rawBody: unknown = request.rawRequest?.body;
+      const rawData = rawBody !== null && typeof rawBody === 'object' ? (rawBody as { data?: unknown }).data : undefined;
+      const data = parseInput(schema, request.data, rawData);
       consultId = consultIdOf(data);
       const result = await handler({ data, caller, request: requestContext(request) });
       // scheduleConsult has no id in its input: its new consult's id correlates the lines that follow.

@@ -21,8 +21,8 @@ export function plainInput(value: unknown, path = 'data', depth = 0): unknown {
     return value.map((item, i) => plainInput(item, `${path}[${i}]`, depth + 1));
   }
   if (typeof value === 'object') {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) fail('invalid_input', `${path} is not a plain object.`);
+    // JSON never makes a null-prototype object: one here was set by a `"__proto__": null` key.
+    if (Object.getPrototypeOf(value) !== Object.prototype) fail('invalid_input', `${path} is not a plain object.`);
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) fail('invalid_input', `${path} has a forbidden key "${key}".`);
@@ -33,8 +33,22 @@ export function plainInput(value: unknown, path = 'data', depth = 0): unknown {
   return fail('invalid_input', `${path} has an unsupported type.`);
 }
 
+/**
+ * The request body as JSON.parse left it keeps `__proto__` as an ordinary key, where the
+ * decoded `request.data` has already lost a primitive or null one (`{"__proto__": 1}` simply
+ * vanishes). So forbidden keys are looked for in the raw body too.
+ */
+export function assertNoForbiddenKeys(raw: unknown, path = 'data', depth = 0): void {
+  if (raw === null || typeof raw !== 'object' || depth > MAX_DEPTH) return;
+  for (const key of Object.keys(raw)) {
+    if (FORBIDDEN_KEYS.has(key)) fail('invalid_input', `${path} has a forbidden key "${key}".`);
+    assertNoForbiddenKeys((raw as Record<string, unknown>)[key], Array.isArray(raw) ? `${path}[${key}]` : `${path}.${key}`, depth + 1);
+  }
+}
+
 /** Parses untrusted callable data with a (strict) zod schema; every failure is invalid_input. */
-export function parseInput<S extends z.ZodType>(schema: S, data: unknown): z.infer<S> {
+export function parseInput<S extends z.ZodType>(schema: S, data: unknown, rawData?: unknown): z.infer<S> {
+  assertNoForbiddenKeys(rawData);
   const plain = plainInput(data === undefined ? {} : data);
   const result = schema.safeParse(plain);
   if (!result.success) {
