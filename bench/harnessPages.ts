@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { HarnessInfo } from '../web/harness/call';
 import { arrangeCall, harnessUrl, type ArrangedCall } from '../web/harness/driver';
+import { log } from './lib';
 
 const WEB = path.resolve(import.meta.dirname, '../web');
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
@@ -61,9 +62,14 @@ export interface HarnessPage {
 
 export async function openHarnessPage(browser: Browser, url: string): Promise<HarnessPage> {
   const page = await browser.newPage();
-  await page.goto(url);
-  await page.waitForFunction(() => window.callHarness !== undefined);
-  await page.evaluate(() => window.callHarness.ready());
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => window.callHarness !== undefined);
+    await page.evaluate(() => window.callHarness.ready());
+  } catch (error) {
+    await page.close().catch(() => {});
+    throw error;
+  }
   return {
     page,
     start: () => page.evaluate(() => window.callHarness.start()),
@@ -86,12 +92,22 @@ export async function openCall(
   browsers: [Browser, Browser],
   extra: (uid: string) => Record<string, string> = () => ({}),
 ): Promise<HarnessCall> {
-  const call = await arrangeCall();
-  const [clinician, patient] = await Promise.all([
-    openHarnessPage(browsers[0], harnessUrl(origin, call, call.clinician, extra(call.clinician.uid))),
-    openHarnessPage(browsers[1], harnessUrl(origin, call, call.patient, extra(call.patient.uid))),
-  ]);
-  return { call, clinician, patient, close: async () => void (await Promise.all([clinician.close(), patient.close()])) };
+  // Arranging a call is not what is measured: on a loaded machine a sign-in may time out, so try again.
+  for (let attempt = 1; ; attempt++) {
+    const call = await arrangeCall();
+    const pages = await Promise.allSettled([
+      openHarnessPage(browsers[0], harnessUrl(origin, call, call.clinician, extra(call.clinician.uid))),
+      openHarnessPage(browsers[1], harnessUrl(origin, call, call.patient, extra(call.patient.uid))),
+    ]);
+    const [clinician, patient] = pages.map((p) => (p.status === 'fulfilled' ? p.value : null));
+    if (clinician && patient) {
+      return { call, clinician, patient, close: async () => void (await Promise.all([clinician.close(), patient.close()])) };
+    }
+    await Promise.all([clinician?.close(), patient?.close()]);
+    const failure = pages.find((p) => p.status === 'rejected')!.reason as unknown;
+    if (attempt === 3) throw failure;
+    log(`  opening the call's pages failed (${failure instanceof Error ? failure.message.split('\n')[0] : String(failure)}); again`);
+  }
 }
 
 /** Polls `read` until `ok`, or returns null after `ms`. */
