@@ -30,6 +30,17 @@ describe('negotiation over the peer documents', () => {
     expect(addressOf(docs.docs.get('patient')!.description!.sdp)).toEqual({ to: clinician.sessionId, seq: offer.seq });
   });
 
+  it('gathering that completes while the answer is being written costs no second write', async () => {
+    const { docs, clinician, patient } = call();
+    docs.ackDelayMs = 80; // a slow server: the answer's write is still in flight when gathering ends
+    clinician.join();
+    await eventually(() => docs.docs.get('clinician')?.description?.type === 'offer', 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the call to connect');
+    await settle(200);
+    expect(docs.writes).toBe(2);
+  });
+
   it('works the same way round when the patient waits first', async () => {
     const { docs, clinician, patient } = call();
     patient.join();

@@ -364,12 +364,24 @@ export class Negotiator {
           this.local.publishedCandidates = signal.candidates.length;
         }
         this.emit({ type: 'published', seq: l.seq, kind: l.description?.type ?? null, candidates: l.candidates.length });
-      } while (this.dirty && !this.closed);
+      } while (this.dirty && !this.closed && this.hasNewsSinceLastWrite());
     } catch (error) {
       this.emit({ type: 'error', error });
     } finally {
       this.writing = false;
     }
+  }
+
+  /**
+   * Whether what changed while a write was in flight deserves another write: a newer
+   * description does; "gathering complete" alone does not; late candidates only while ICE has
+   * not connected (once connected, the other side's checks have found our addresses anyway).
+   */
+  private hasNewsSinceLastWrite(): boolean {
+    const l = this.local;
+    if (l.publishedSeq !== l.seq) return true;
+    if (l.candidates.length <= l.publishedCandidates) return false;
+    return !this.opts.isConnected?.();
   }
 
   /** Writes now if what we have differs from what was written. */
