@@ -19,6 +19,16 @@ const run = (cmd, args, env = {}) =>
 ensureSystemParts(['java', 'chromium', 'coturn']);
 const ports = emulatorPorts();
 
+if (filters.length === 0) {
+  console.log('▶ typecheck (functions, web, tests, call harness)');
+  for (const project of ['functions', 'web', 'tests', 'web/harness']) {
+    if ((await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project, '--noEmit'])) !== 0) {
+      console.error(`Type errors in ${project}.\ntests: 0 passed, 1 failed`);
+      process.exit(1);
+    }
+  }
+}
+
 console.log('▶ building functions and web');
 if ((await run('npm', ['run', 'build', '-w', 'functions'])) !== 0) process.exit(1);
 if ((await run('npm', ['run', 'build', '-w', 'web'], webBuildEnv(ports))) !== 0) process.exit(1);

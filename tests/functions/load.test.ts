@@ -16,7 +16,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const CONSULTS = Number(process.env.TC_LOAD_CONSULTS ?? 200);
 const CLINICIANS = 4;
 /** Requests in flight at once: enough to race, within what the emulators manage on two cores. */
-const CONCURRENCY = 24;
+// The functions emulator starts one process (~65 MB) per concurrent request per function and keeps it:
+// a modest concurrency still races every transaction without exhausting memory.
+const CONCURRENCY = 8;
 /** Every fourth consult goes the whole way: consent, admission, end. The rest are ended from the waiting list. */
 const fullJourney = (i: number) => i % 4 === 0;
 

@@ -26,7 +26,7 @@ import type { RecordConsentRequest, RedeemInviteResult, ScheduleConsultResult } 
 import { verifyChain, type ChainedFields } from '../../functions/src/audit/chain';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CONCURRENCY = 8;
+const CONCURRENCY = 4;
 /** Statuses that say "your request" rather than "our bug". */
 const TYPED = new Set([
   'INVALID_ARGUMENT',
