@@ -38,6 +38,12 @@ export interface RecoveryTiming {
   statsIntervalMs: number;
   /** Intervals without received bytes before media counts as stalled. */
   stalledIntervals: number;
+  /**
+   * While media is interrupted, restart ICE again this often (the polite side half as often):
+   * a relay that comes back is found at the next try rather than at the watchdog.
+   */
+  reconnectRetryMs: number;
+  reconnectRetries: number;
   /** A bound call not connected after this long is restarted (then rebuilt). */
   connectWatchdogMs: number;
   /** Refresh TURN credentials this long before they expire. */
@@ -49,6 +55,8 @@ const DEFAULT_RECOVERY: RecoveryTiming = {
   disconnectedGraceMs: 1500,
   statsIntervalMs: 1000,
   stalledIntervals: 2,
+  reconnectRetryMs: 1500,
+  reconnectRetries: 20,
   connectWatchdogMs: 6000,
   credentialMarginMs: 60_000,
   statsWriteIntervalMs: 60_000,
@@ -122,6 +130,8 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
   let watchdogStep = 0;
   let disconnectedTimer: unknown = null;
   let watchdogTimer: unknown = null;
+  let retryTimer: unknown = null;
+  let retries = 0;
   let credentialRetry = false;
   let ended = false;
 
@@ -245,6 +255,7 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
       cancel(disconnectedTimer);
       disconnectedTimer = null;
       if (connectMs === null) connectMs = Date.now() - Math.max(startedAt, remoteSeenAt);
+      stopReconnectRetries();
       watchdogStep = 0;
       cancel(watchdogTimer);
       watchdogTimer = null;
@@ -257,12 +268,14 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
       disconnectedTimer = after(timing.disconnectedGraceMs * (polite ? 1.5 : 1), () => {
         disconnectedTimer = null;
         if (pc?.connectionState !== 'connected') restart();
+        armReconnectRetry();
       });
       armWatchdog();
     } else if (s === 'failed') {
       dispatch({ type: 'media-interrupted' });
       // The impolite side restarts first so that usually only one offer is made.
       after(polite ? 1000 : 0, () => pc?.connectionState === 'failed' && restart());
+      armReconnectRetry();
       armWatchdog();
     }
   }
@@ -271,6 +284,26 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     if (ended || !remotePresent.get()) return;
     iceRestarts.set(iceRestarts.get() + 1);
     negotiator.restartIce();
+  }
+
+  function armReconnectRetry() {
+    if (retryTimer !== null || ended) return;
+    retryTimer = after(timing.reconnectRetryMs * (polite ? 2 : 1), () => {
+      retryTimer = null;
+      if (ended || state.get() === 'connected' || !remotePresent.get()) {
+        retries = 0;
+        return;
+      }
+      if (retries++ >= timing.reconnectRetries) return;
+      restart();
+      armReconnectRetry();
+    });
+  }
+
+  function stopReconnectRetries() {
+    cancel(retryTimer);
+    retryTimer = null;
+    retries = 0;
   }
 
   /** Until connected, escalate: an ICE restart first, then a new connection, then tell the UI. */
@@ -343,6 +376,7 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
       else if (stalledFor > 0 && connected) {
         // Media is back on a connection that never stopped calling itself connected.
         stalledFor = 0;
+        stopReconnectRetries();
         dispatch({ type: 'media-connected' });
       }
       // The impolite side restarts first, so that usually only one side makes the offer.
@@ -350,6 +384,7 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
         // Media stopped well before ICE would say `disconnected` (~5 s over UDP): restart now.
         dispatch({ type: 'media-interrupted' });
         restart();
+        armReconnectRetry();
         armWatchdog();
       }
       lastSample = sample;
