@@ -8,7 +8,7 @@ import { openCall, serveOwnHarness, sleep, within } from './harnessPages';
 import { log, median, percentile, round, type Metrics } from './lib';
 
 const WARMUP = 2;
-const CALLS = 30;
+const CALLS = Number(process.env.TC_BENCH_CALLS ?? 30);
 /** A call without a frame on both sides by then counts as stuck. */
 const STUCK_MS = 20_000;
 
@@ -35,6 +35,15 @@ async function oneCall(origin: string, browsers: [Browser, Browser]): Promise<Ca
     }
     const [a, b] = both;
     const setupMs = Math.max(a.firstFrameAt!, b.firstFrameAt!) - b.startedAt!;
+    if (process.env.TC_BENCH_TRACE) {
+      // Where a call's setup time goes: both engines' steps relative to the patient's start.
+      const t0 = b.startedAt!;
+      for (const [who, pg] of [['clinician', c.clinician], ['patient', c.patient]] as const) {
+        const trace = (await pg.page.evaluate(() => window.callHarness.trace())) as Array<{ at: number; event: string }>;
+        log(`  ${who}: ${trace.filter((t) => t.at >= t0 - 50).map((t) => `${t.event}@${t.at - t0}${'state' in t ? `:${String((t as { state?: unknown }).state)}` : ''}`).join(' ')}`);
+      }
+      log(`  first frames: clinician +${round(a.firstFrameAt! - t0)} patient +${round(b.firstFrameAt! - t0)}`);
+    }
     // A real call goes on for minutes: let the last candidates be written before counting.
     let settled = a.writes + b.writes;
     for (let i = 0; i < 10; i++) {

@@ -14,9 +14,11 @@ const steps: Array<[string, () => Promise<Metrics>]> = [
   ['relay recovery', measureRelayRecovery],
 ];
 
+// TC_BENCH_ONLY=call measures only the steps whose name contains it (a quicker look at one figure).
+const only = process.env.TC_BENCH_ONLY;
 const metrics: Metrics = {};
 const failures: string[] = [];
-for (const [name, step] of steps) {
+for (const [name, step] of steps.filter(([n]) => !only || n.includes(only))) {
   log(`measuring ${name} …`);
   try {
     Object.assign(metrics, await step());

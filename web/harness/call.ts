@@ -2,7 +2,7 @@
 // token sign-in, and the engine exposed on `window.callHarness` for Playwright and the bench.
 import { initializeApp } from 'firebase/app';
 import { connectAuthEmulator, getAuth, signInWithCustomToken } from 'firebase/auth';
-import { connectFirestoreEmulator, doc, getDoc, getFirestore } from 'firebase/firestore';
+import { connectFirestoreEmulator, doc, getDoc, getFirestore, serverTimestamp, setDoc } from 'firebase/firestore';
 import { acquireMedia, createCallSession, createFirestoreSignaling, type CallSession, type FirestoreSignaling } from '../src/call';
 
 export interface HarnessInfo {
@@ -63,9 +63,11 @@ function watchFrames() {
 
 async function ready(): Promise<void> {
   const cred = await signInWithCustomToken(auth, need('token'));
-  // Warm the Firestore connection so a measured start does not include opening it.
+  // As in the app's waiting room: the page has read its consult and reported that it is waiting
+  // (a write), so a measured start opens neither the listen nor the write stream.
   await getDoc(doc(db, 'consults', consultId));
   const uid = cred.user.uid;
+  await setDoc(doc(db, 'consults', consultId, 'stats', uid), { lobby: 'waiting', lobbySeenAt: serverTimestamp(), updatedAt: serverTimestamp() }, { merge: true });
   const localStream = await acquireMedia();
   signaling = createFirestoreSignaling(db, consultId, uid, { remoteUid: params.get('remote') ?? undefined });
   const iceServers = JSON.parse(params.get('ice') ?? '[]') as RTCIceServer[];

@@ -279,9 +279,10 @@ export class Negotiator {
     if (!candidate || !candidate.candidate) {
       if (this.local.description && !this.local.complete) {
         this.local.complete = true;
-        // "Complete" alone is not worth a write once every candidate is out.
-        const behind = this.local.publishedSeq !== this.local.seq || this.local.candidates.length > this.local.publishedCandidates;
-        if (behind) this.scheduleFlush(0);
+        // "Complete" alone is not worth a write once every candidate is out; candidates found after
+        // the description left wait for the trickle delay like any other.
+        if (this.local.sentSeq !== this.local.seq) this.scheduleFlush(0);
+        else if (this.local.candidates.length > this.local.publishedCandidates) this.scheduleFlush(this.timing.trickleMs);
       }
       return;
     }
@@ -373,15 +374,16 @@ export class Negotiator {
   }
 
   /**
-   * Whether what changed while a write was in flight deserves another write: a newer
-   * description does; "gathering complete" alone does not; late candidates only while ICE has
-   * not connected (once connected, the other side's checks have found our addresses anyway).
+   * Whether what changed while a write was in flight deserves another write at once: a newer
+   * description does; "gathering complete" alone never does; late candidates are written after
+   * the trickle delay, and only if ICE has not connected by then.
    */
   private hasNewsSinceLastWrite(): boolean {
     const l = this.local;
     if (l.publishedSeq !== l.seq) return true;
-    if (l.candidates.length <= l.publishedCandidates) return false;
-    return !this.opts.isConnected?.();
+    // Late candidates wait like any other trickle: by then ICE has usually connected without them.
+    if (l.candidates.length > l.publishedCandidates) this.scheduleFlush(this.timing.trickleMs);
+    return false;
   }
 
   /** Writes now if what we have differs from what was written. */
