@@ -4,7 +4,7 @@
 import { chromium, type Browser, type BrowserServer } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../support/browser';
-import { arrangeCall, harnessUrl, openPeer, serveHarness, type ArrangedCall, type HarnessPeer } from '../../web/harness/driver';
+import { arrangeCall, harnessUrl, openPeer, openPeerIn, serveHarness, type ArrangedCall, type HarnessPeer } from '../../web/harness/driver';
 
 type Info = Awaited<ReturnType<HarnessPeer['info']>>;
 
@@ -20,22 +20,6 @@ afterEach(async () => {
 afterAll(async () => {
   await server?.close();
 });
-
-/** The harness page in a browser we already hold (a second tab, or a browser we can kill). */
-async function openIn(browser: Browser, url: string): Promise<HarnessPeer> {
-  const page = await browser.newPage();
-  page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
-  await page.goto(url);
-  await page.waitForFunction(() => window.callHarness !== undefined);
-  await page.evaluate(() => window.callHarness.ready());
-  return {
-    browser,
-    page,
-    start: () => page.evaluate(() => window.callHarness.start()),
-    info: () => page.evaluate(() => window.callHarness.info()),
-    close: () => page.close(),
-  };
-}
 
 async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -67,7 +51,7 @@ async function inCall(clinician: HarnessPeer, patient: HarnessPeer): Promise<[In
 /** The patient comes back in `browser`, and frames flow again both ways. */
 async function rejoins(browser: Browser, call: ArrangedCall, clinician: HarnessPeer, before: Info, goneSession: string | null) {
   const clinicianGone = await clinician.info();
-  const patient = await openIn(browser, harnessUrl(server.origin, call, call.patient));
+  const patient = await openPeerIn(browser, harnessUrl(server.origin, call, call.patient));
   cleanups.push(() => patient.close());
   await patient.start();
   const [c, q] = await until(
@@ -87,7 +71,7 @@ describe("the patient's tab going away mid-call", () => {
     const clinician = await clinicianIn(call);
     const patientBrowser = await launchChromium();
     cleanups.push(() => patientBrowser.close());
-    const patient = await openIn(patientBrowser, harnessUrl(server.origin, call, call.patient));
+    const patient = await openPeerIn(patientBrowser, harnessUrl(server.origin, call, call.patient));
     const [c0, q0] = await inCall(clinician, patient);
 
     await patient.page.close();
@@ -104,7 +88,7 @@ describe("the patient's tab going away mid-call", () => {
     const crashing: BrowserServer = await chromium.launchServer({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
     cleanups.push(() => crashing.kill());
     const crashingBrowser = await chromium.connect(crashing.wsEndpoint());
-    const patient = await openIn(crashingBrowser, harnessUrl(server.origin, call, call.patient));
+    const patient = await openPeerIn(crashingBrowser, harnessUrl(server.origin, call, call.patient));
     const [c0, q0] = await inCall(clinician, patient);
 
     crashing.process().kill('SIGKILL');

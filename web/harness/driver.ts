@@ -130,9 +130,8 @@ export interface HarnessPeer {
   close(): Promise<void>;
 }
 
-/** One participant in its own Chromium process, signed in and holding media, not yet started. */
-export async function openPeer(url: string): Promise<HarnessPeer> {
-  const browser = await launchChromium();
+/** The harness page in a browser the caller holds (a second tab, or a browser a test may kill); closing it closes the tab. */
+export async function openPeerIn(browser: Browser, url: string): Promise<HarnessPeer> {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
   await page.goto(url);
@@ -143,8 +142,20 @@ export async function openPeer(url: string): Promise<HarnessPeer> {
     page,
     start: () => page.evaluate(() => window.callHarness.start()),
     info: () => page.evaluate(() => window.callHarness.info()),
-    close: () => browser.close(),
+    close: () => page.close(),
   };
+}
+
+/** One participant in its own Chromium process, signed in and holding media, not yet started. */
+export async function openPeer(url: string): Promise<HarnessPeer> {
+  const browser = await launchChromium();
+  try {
+    const peer = await openPeerIn(browser, url);
+    return { ...peer, close: () => browser.close() };
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
 }
 
 export { PROJECT_ID };
