@@ -7,8 +7,8 @@ import { callable, type Caller, type RequestContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
-import type { ConsentDoc, ConsultDoc } from '../lib/model';
-import { consultRefs, participantKind, userAgentOf } from './participant';
+import type { ConsentDoc } from '../lib/model';
+import { readConsentState, userAgentOf } from './participant';
 import { zRecordConsentRequest } from './schemas';
 import { consentText } from './texts';
 
@@ -26,14 +26,10 @@ export async function acceptConsent(
   request: RequestContext,
   input: RecordConsentInput,
 ): Promise<RecordConsentResult> {
-  const refs = consultRefs(db, input.consultId, caller.uid);
   return db.runTransaction(async (tx) => {
-    const [consultSnap, consentSnap, withdrawalSnap] = await tx.getAll(refs.consult, refs.consent, refs.withdrawal);
-    if (!consultSnap!.exists) fail('consult_not_found', 'This consult does not exist. Check the link you were sent.');
-    const consult = consultSnap!.data() as ConsultDoc<Timestamp>;
-    const kind = participantKind(consult, caller.uid);
+    const { refs, consult, kind, consent: consentSnap, withdrawal: withdrawalSnap } = await readConsentState(tx, db, input.consultId, caller.uid);
 
-    if (withdrawalSnap!.exists) {
+    if (withdrawalSnap.exists) {
       fail('consent_withdrawn', 'You withdrew your consent to this consult, so it cannot be given again here. Ask the clinic for a new link.');
     }
     if (isClosed(consult.status)) {
@@ -49,8 +45,8 @@ export async function acceptConsent(
       fail('consent_text_mismatch', 'The consent text you read is not the one on record for this version. Reload the page and read it again.');
     }
 
-    if (consentSnap!.exists) {
-      const existing = consentSnap!.data() as ConsentDoc<Timestamp>;
+    if (consentSnap.exists) {
+      const existing = consentSnap.data() as ConsentDoc<Timestamp>;
       if (existing.textVersion !== input.version) {
         fail('consent_exists', `You already accepted consent version ${existing.textVersion} for this consult.`);
       }

@@ -7,8 +7,8 @@ import { callable, type Caller, type RequestContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
-import type { ConsentWithdrawalDoc, ConsultDoc } from '../lib/model';
-import { consultRefs, participantKind, userAgentOf } from './participant';
+import type { ConsentWithdrawalDoc } from '../lib/model';
+import { readConsentState, userAgentOf } from './participant';
 import { zWithdrawConsentRequest } from './schemas';
 
 type WithdrawConsentInput = z.infer<typeof zWithdrawConsentRequest>;
@@ -25,17 +25,13 @@ export async function revokeConsent(
   request: RequestContext,
   input: WithdrawConsentInput,
 ): Promise<WithdrawConsentResult> {
-  const refs = consultRefs(db, input.consultId, caller.uid);
   return db.runTransaction(async (tx) => {
-    const [consultSnap, consentSnap, withdrawalSnap] = await tx.getAll(refs.consult, refs.consent, refs.withdrawal);
-    if (!consultSnap!.exists) fail('consult_not_found', 'This consult does not exist. Check the link you were sent.');
-    const consult = consultSnap!.data() as ConsultDoc<Timestamp>;
-    const kind = participantKind(consult, caller.uid);
+    const { refs, consult, kind, consent: consentSnap, withdrawal: withdrawalSnap } = await readConsentState(tx, db, input.consultId, caller.uid);
 
-    if (withdrawalSnap!.exists) {
+    if (withdrawalSnap.exists) {
       fail('consent_withdrawn', 'You have already withdrawn your consent to this consult; nothing more to do.');
     }
-    if (!consentSnap!.exists) fail('consent_required', 'You have not given consent to this consult, so there is none to withdraw.');
+    if (!consentSnap.exists) fail('consent_required', 'You have not given consent to this consult, so there is none to withdraw.');
 
     const now = clock.now();
     const withdrawnAt = Timestamp.fromMillis(now);
