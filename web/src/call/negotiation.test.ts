@@ -74,6 +74,34 @@ describe('negotiation over the peer documents', () => {
     expect(docs.writes).toBeLessThanOrEqual(3);
   });
 
+  it('an offer still gathering when the other offer arrives is withdrawn: it is never written over the answer', async () => {
+    // Both start together; the patient's offer is out first. While the clinician applies it (which
+    // takes a browser a few ms), its own offer finishes gathering. Writing that offer then would
+    // make both sides answer each other: two DTLS clients, a call that never connects.
+    const { docs, network, clinician, patient } = call();
+    network.remoteDescriptionMs = 20;
+    clinician.gatherDelayMs = 10;
+    clinician.join();
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the call to connect');
+    await settle();
+    expect(docs.history.filter((d) => d.to === 'patient').map((d) => d.signal?.description?.type)).toEqual(['answer']);
+    expect(docs.writes).toBe(2);
+  });
+
+  it('an answer that the connection refuses (a DTLS role it cannot take) is followed by a fresh connection at once', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the first connection');
+    const first = clinician.pc!;
+    // A transport that became the DTLS client cannot take an answer that makes it one again.
+    first.dtlsRole = 'client';
+    clinician.negotiator.restartIce();
+    await eventually(() => clinician.pc !== first && connected(clinician, patient), 'a new connection that connects', 3000);
+  });
+
   for (const who of ['clinician', 'patient'] as const) {
     it(`a reload of the ${who} rejoins the same call on a new session`, async () => {
       const { docs, clinician, patient } = call();

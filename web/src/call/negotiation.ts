@@ -65,6 +65,8 @@ export type NegotiationEvent =
   | { type: 'published'; seq: number; kind: 'offer' | 'answer' | null; candidates: number }
   | { type: 'described'; seq: number; kind: 'offer' | 'answer' }
   | { type: 'remote-applied'; seq: number; kind: 'offer' | 'answer' | 'ignored' }
+  /** The connection could not take the other side's description; a fresh connection follows. */
+  | { type: 'remote-refused'; seq: number; kind: 'offer' | 'answer'; reason: string }
   | { type: 'error'; error: unknown };
 
 export interface NegotiatorOptions {
@@ -269,6 +271,8 @@ export class Negotiator {
       describedAt: Date.now(),
     };
     this.emit({ type: 'described', seq: this.local.seq, kind: d.type });
+    // Whatever was planned for the previous description no longer applies.
+    this.cancelFlush();
     if (this.local.complete) this.scheduleFlush(0);
     else if (this.local.candidates.length > 0) this.scheduleFlush(this.burstBudget() ?? this.waitBudget());
     else this.scheduleFlush(this.waitBudget());
@@ -316,10 +320,11 @@ export class Negotiator {
     if (this.flushTimer !== null && deadline >= this.flushDeadline) return;
     this.cancelFlush();
     this.flushDeadline = deadline;
+    const seq = this.local.seq;
     this.flushTimer = this.scheduler.setTimeout(() => {
       this.flushTimer = null;
       this.flushDeadline = Infinity;
-      void this.flush();
+      this.flush(seq);
     }, ms);
   }
 
@@ -329,8 +334,20 @@ export class Negotiator {
     this.flushDeadline = Infinity;
   }
 
-  private async flush(): Promise<void> {
+  /**
+   * Writes our document. The decision and the snapshot run on the queue, between two steps of
+   * negotiation, never inside one: while a remote offer is being applied, the offer it rolls back
+   * must not go out. The write itself runs beside the queue, so reading the other side never
+   * waits for the server's acknowledgement.
+   */
+  private flush(plannedFor?: number): void {
+    this.enqueue(async () => this.write(plannedFor));
+  }
+
+  /** `plannedFor`: the description seq a timed flush was planned for; a newer one has its own plan. */
+  private write(plannedFor?: number): void {
     if (this.closed || !this.local.description) return;
+    if (plannedFor !== undefined && plannedFor !== this.local.seq) return;
     // Until the other side's document has been read, an offer might be an answer instead.
     if (!this.remoteKnown) return;
     const lateCandidatesOnly = this.local.sentSeq === this.local.seq;
@@ -345,32 +362,33 @@ export class Negotiator {
       return;
     }
     this.writing = true;
-    try {
-      do {
-        this.dirty = false;
-        const l = this.local;
-        const signal: PeerSignal = {
-          sessionId: this.opts.sessionId,
-          role: this.opts.role,
-          seq: l.seq,
-          description: l.description,
-          candidates: l.candidates,
-          candidatesComplete: l.complete,
-        };
-        // Out of our hands from here: the other side may read it even if the ack comes late.
-        if (this.local.seq === l.seq) this.local.sentSeq = l.seq;
-        await this.opts.publish(signal);
+    this.dirty = false;
+    const l = this.local;
+    const signal: PeerSignal = {
+      sessionId: this.opts.sessionId,
+      role: this.opts.role,
+      seq: l.seq,
+      description: l.description,
+      candidates: l.candidates,
+      candidatesComplete: l.complete,
+    };
+    // Out of our hands from here: the other side may read it even if the ack comes late.
+    this.local.sentSeq = l.seq;
+    void this.opts.publish(signal).then(
+      () => {
+        this.writing = false;
         if (this.local.seq === l.seq) {
           this.local.publishedSeq = l.seq;
           this.local.publishedCandidates = signal.candidates.length;
         }
         this.emit({ type: 'published', seq: l.seq, kind: l.description?.type ?? null, candidates: l.candidates.length });
-      } while (this.dirty && !this.closed && this.hasNewsSinceLastWrite());
-    } catch (error) {
-      this.emit({ type: 'error', error });
-    } finally {
-      this.writing = false;
-    }
+        if (this.dirty && !this.closed && this.hasNewsSinceLastWrite()) this.flush();
+      },
+      (error: unknown) => {
+        this.writing = false;
+        this.emit({ type: 'error', error });
+      },
+    );
   }
 
   /**
@@ -390,7 +408,9 @@ export class Negotiator {
   private flushIfBehind(): void {
     if (this.local.description && this.local.publishedSeq !== this.local.seq) {
       const waited = Date.now() - this.local.describedAt;
-      const budget = this.local.complete ? 0 : this.boundTo === null ? this.timing.aloneMaxWaitMs : this.timing.burstMs;
+      // The same budgets as a fresh description: a description without candidates is not worth sending early.
+      const l = this.local;
+      const budget = l.complete ? 0 : (l.candidates.length > 0 ? this.burstBudget() : null) ?? this.waitBudget();
       this.scheduleFlush(Math.max(0, budget - waited));
     }
   }
@@ -428,7 +448,7 @@ export class Negotiator {
     this.flushIfBehind();
   }
 
-  private async applyDescription(signal: PeerSignal): Promise<void> {
+  private async applyDescription(signal: PeerSignal, retried = false): Promise<void> {
     const pc = this.pc;
     const d = signal.description;
     this.appliedCandidateCount = 0;
@@ -458,7 +478,15 @@ export class Negotiator {
         return;
       }
       this.ignoring = false;
-      await pc.setRemoteDescription({ type: 'offer', sdp }); // rolls back our own offer if any
+      try {
+        await pc.setRemoteDescription({ type: 'offer', sdp }); // rolls back our own offer if any
+      } catch (error) {
+        if (retried) throw error;
+        // This connection cannot take it; a fresh one can (once: a second refusal is an error).
+        this.emit({ type: 'remote-refused', seq: signal.seq, kind: 'offer', reason: String(error) });
+        await this.replaceConnection();
+        return this.applyDescription(signal, true);
+      }
       this.noteRemote(sdp);
       this.emit({ type: 'remote-applied', seq: signal.seq, kind: 'offer' });
       this.lastRemoteSeq = signal.seq;
@@ -476,7 +504,16 @@ export class Negotiator {
       return;
     }
     this.ignoring = false;
-    await pc.setRemoteDescription({ type: 'answer', sdp });
+    try {
+      await pc.setRemoteDescription({ type: 'answer', sdp });
+    } catch (error) {
+      // Typically a DTLS role this transport already gave away ("Failed to set SSL role"): waiting
+      // for a watchdog would only lose seconds. A fresh connection offered to them settles it.
+      this.emit({ type: 'remote-refused', seq: signal.seq, kind: 'answer', reason: String(error) });
+      this.ignoring = true;
+      await this.replaceConnection();
+      return;
+    }
     this.noteRemote(sdp);
     this.emit({ type: 'remote-applied', seq: signal.seq, kind: 'answer' });
   }

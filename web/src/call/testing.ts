@@ -1,7 +1,7 @@
 // Fakes with verbs for the engine's unit tests: a peer connection that negotiates like a browser's
-// (offer/answer state machine, implicit rollback, ICE generations, DTLS identity) and an in-memory
+// (offer/answer state machine, implicit rollback, ICE generations, DTLS identity and role) and an in-memory
 // pair of peer documents whose deliveries a test can hold, repeat and reorder.
-import { Negotiator, type NegotiationTiming, type PeerConnectionLike } from './negotiation';
+import { Negotiator, type NegotiationEvent, type NegotiationTiming, type PeerConnectionLike } from './negotiation';
 import { fingerprintOf, ufragOf } from './sdp';
 import type { CallRole, PeerSignal } from './types';
 
@@ -18,11 +18,20 @@ export class FakePeerConnection implements PeerConnectionLike {
   ufrag = nextId('u');
   closed = false;
   readonly remoteCandidates: string[] = [];
+  /** Fixed by the first completed negotiation, as a browser's DTLS transport: the answerer is the client. */
+  dtlsRole: 'client' | 'server' | null = null;
+  /** The ICE generation of the last completed negotiation (null: none yet). */
+  private stableUfrag: string | null = null;
   private restartPending = false;
-  private answeredUfrag: string | null = null;
+  /** The other side's ICE generation in the last completed negotiation. */
+  private stableRemoteUfrag: string | null = null;
   private negotiated = false;
 
-  constructor(private readonly network: FakeNetwork) {
+  constructor(
+    private readonly network: FakeNetwork,
+    /** How long after a new ICE generation the first candidates appear (gathering ends 2 ms later). */
+    private readonly gatherDelayMs = 1,
+  ) {
     network.connections.add(this);
     // Like addTrack on a new connection: negotiation is needed once the current task ends.
     setTimeout(() => this.fireNegotiationNeeded(), 0);
@@ -43,7 +52,8 @@ export class FakePeerConnection implements PeerConnectionLike {
       `a=ice-ufrag:${this.ufrag}`,
       'a=ice-pwd:secret',
       `a=fingerprint:sha-256 ${this.fingerprint}`,
-      `a=setup:${type === 'offer' ? 'actpass' : 'active'}`,
+      // An answer keeps the role an earlier negotiation gave this transport.
+      `a=setup:${type === 'offer' ? 'actpass' : this.dtlsRole === 'server' ? 'passive' : 'active'}`,
       '',
     ].join('\r\n');
   }
@@ -52,24 +62,25 @@ export class FakePeerConnection implements PeerConnectionLike {
     await Promise.resolve();
     if (this.closed) throw new Error('closed');
     if (d?.type === 'rollback') {
-      this.signalingState = 'stable';
-      this.localDescription = null;
+      this.rollback();
       return;
     }
     let gathering = this.restartPending || !this.localDescription;
     if (this.restartPending) this.ufrag = nextId('u');
     this.restartPending = false;
     if (this.signalingState === 'have-remote-offer') {
-      // Answering an ICE restart starts a new generation on this side too.
+      // Answering an ICE restart starts a new generation on this side too (whoever offered before).
       const remoteUfrag = ufragOf(this.remoteDescription!.sdp);
-      if (this.answeredUfrag !== null && remoteUfrag !== this.answeredUfrag) {
+      if (this.stableRemoteUfrag !== null && remoteUfrag !== this.stableRemoteUfrag && this.ufrag === this.stableUfrag) {
         this.ufrag = nextId('u');
         gathering = true;
       }
-      this.answeredUfrag = remoteUfrag;
+      this.stableRemoteUfrag = remoteUfrag;
       this.localDescription = { type: 'answer', sdp: this.sdp('answer') };
       this.signalingState = 'stable';
       this.negotiated = true;
+      this.dtlsRole ??= 'client';
+      this.stableUfrag = this.ufrag;
     } else if (this.signalingState === 'stable') {
       this.localDescription = { type: 'offer', sdp: this.sdp('offer') };
       this.signalingState = 'have-local-offer';
@@ -88,14 +99,15 @@ export class FakePeerConnection implements PeerConnectionLike {
       setTimeout(() => {
         if (!this.closed && ufrag === this.ufrag) this.onicecandidate?.({ candidate: null } as unknown as RTCPeerConnectionIceEvent);
       }, 2);
-    }, 1);
+    }, this.gatherDelayMs);
   }
 
   async setRemoteDescription(d: RTCSessionDescriptionInit): Promise<void> {
-    await Promise.resolve();
+    // A browser takes a few milliseconds here; timers (gathering, flushes) may fire meanwhile.
+    await (this.network.remoteDescriptionMs ? new Promise((r) => setTimeout(r, this.network.remoteDescriptionMs)) : Promise.resolve());
     if (this.closed) throw new Error('closed');
     if (d.type === 'offer') {
-      if (this.signalingState === 'have-local-offer') this.localDescription = null; // implicit rollback
+      if (this.signalingState === 'have-local-offer') this.rollback(); // implicit
       else if (this.signalingState !== 'stable') throw new Error(`offer in ${this.signalingState}`);
       if (this.remoteDescription && fingerprintOf(d.sdp!) !== fingerprintOf(this.remoteDescription.sdp)) {
         throw new Error('the remote DTLS fingerprint cannot change on a connection');
@@ -104,11 +116,27 @@ export class FakePeerConnection implements PeerConnectionLike {
       this.signalingState = 'have-remote-offer';
     } else if (d.type === 'answer') {
       if (this.signalingState !== 'have-local-offer') throw new Error(`answer in ${this.signalingState}`);
+      // Their "active" makes us the DTLS server; a transport that already has the other role refuses it.
+      const role = /a=setup:active/.test(d.sdp!) ? 'server' : 'client';
+      if (this.dtlsRole !== null && this.dtlsRole !== role) throw new Error('Failed to set SSL role for the transport.');
+      this.dtlsRole = role;
       this.remoteDescription = { type: 'answer', sdp: d.sdp! };
       this.signalingState = 'stable';
       this.negotiated = true;
+      this.stableUfrag = this.ufrag;
+      this.stableRemoteUfrag = ufragOf(d.sdp!);
     } else throw new Error(`unsupported ${d.type}`);
     this.network.changed();
+  }
+
+  /**
+   * As a browser: the rolled-back offer's ICE generation goes with it; a connection never
+   * negotiated gathers afresh (new ufrag, new candidates) for whatever it does next.
+   */
+  private rollback() {
+    this.signalingState = 'stable';
+    this.localDescription = null;
+    this.ufrag = this.stableUfrag ?? nextId('u');
   }
 
   async addIceCandidate(c: RTCIceCandidateInit): Promise<void> {
@@ -128,12 +156,16 @@ export class FakePeerConnection implements PeerConnectionLike {
     this.network.changed();
   }
 
-  /** True when this connection and `other` hold each other's current identity and ICE generation. */
+  /**
+   * True when this connection and `other` hold each other's current identity and ICE generation,
+   * and one is the DTLS client of the other (two answerers never complete a handshake).
+   */
   connectedTo(other: FakePeerConnection): boolean {
     const mine = this.remoteDescription?.sdp;
     const theirs = other.remoteDescription?.sdp;
     if (this.closed || other.closed || !mine || !theirs) return false;
     if (this.signalingState !== 'stable' || other.signalingState !== 'stable') return false;
+    if (this.dtlsRole === null || other.dtlsRole === null || this.dtlsRole === other.dtlsRole) return false;
     return (
       fingerprintOf(mine)?.endsWith(other.fingerprint) === true &&
       fingerprintOf(theirs)?.endsWith(this.fingerprint) === true &&
@@ -146,6 +178,8 @@ export class FakePeerConnection implements PeerConnectionLike {
 
 export class FakeNetwork {
   readonly connections = new Set<FakePeerConnection>();
+  /** How long setRemoteDescription takes (0: a microtask). */
+  remoteDescriptionMs = 0;
   private waiters: (() => void)[] = [];
   changed() {
     for (const w of this.waiters.splice(0)) w();
@@ -218,6 +252,10 @@ export class FakeParticipant {
   sessionId = '';
   private stopWatch: (() => void) | null = null;
   readonly connections: FakePeerConnection[] = [];
+  /** What its negotiator reported, for a failing test to print. */
+  readonly events: (NegotiationEvent & { at: number })[] = [];
+  /** How long this participant's connections take to find their first candidates. */
+  gatherDelayMs = 1;
 
   constructor(
     readonly role: CallRole,
@@ -240,11 +278,12 @@ export class FakeParticipant {
         if (this.docs.ackDelayMs) await new Promise((r) => setTimeout(r, this.docs.ackDelayMs));
       },
       createPeerConnection: () => {
-        const pc = new FakePeerConnection(this.network);
+        const pc = new FakePeerConnection(this.network, this.gatherDelayMs);
         this.connections.push(pc);
         return pc;
       },
       timing: this.timing,
+      onEvent: (event) => this.events.push({ at: performance.now(), ...event }),
     });
     this.negotiator.start();
     this.stopWatch = this.docs.watch(this.role, (s) => this.negotiator.onRemoteSignal(s));
