@@ -30,6 +30,17 @@ describe('negotiation over the peer documents', () => {
     expect(addressOf(docs.docs.get('patient')!.description!.sdp)).toEqual({ to: clinician.sessionId, seq: offer.seq });
   });
 
+  it('the one who arrives later answers without first making an offer of its own (no rollback, no second gathering)', async () => {
+    const { docs, clinician, patient } = call();
+    docs.firstReadMs = 20; // reading their document takes longer than creating the connection
+    clinician.join();
+    await eventually(() => docs.docs.get('clinician')?.description?.type === 'offer', 'the waiting offer');
+    patient.join();
+    await eventually(() => connected(clinician, patient), 'the call to connect');
+    expect(patient.events.filter((e) => e.type === 'described').map((e) => e.type === 'described' && e.kind)).toEqual(['answer']);
+    expect(docs.writes).toBe(2);
+  });
+
   it('gathering that completes while the answer is being written costs no second write', async () => {
     const { docs, clinician, patient } = call();
     docs.ackDelayMs = 80; // a slow server: the answer's write is still in flight when gathering ends

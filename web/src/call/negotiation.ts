@@ -111,6 +111,8 @@ export class Negotiator {
   private boundTo: string | null = null;
   /** True once the other side's document has been read from the server at least once. */
   private remoteKnown = false;
+  /** A connection that needed an offer before their document was read. */
+  private offerDeferred: PeerConnectionLike | null = null;
   private readonly departed = new Set<string>();
   private lastRemoteSeq = -1;
   private remoteFingerprint: string | null = null;
@@ -152,7 +154,7 @@ export class Negotiator {
     return this.local.seq;
   }
 
-  /** Creates the first connection; its negotiationneeded starts an offer while the remote is read. */
+  /** Creates the first connection; it offers once the other side's document is read, unless that holds an offer to answer. */
   start(): void {
     this.enqueue(async () => this.replaceConnection());
   }
@@ -244,6 +246,12 @@ export class Negotiator {
 
   private async makeOffer(pc: PeerConnectionLike): Promise<void> {
     if (pc !== this.pc || pc.signalingState !== 'stable') return;
+    if (!this.remoteKnown) {
+      // Their document may hold an offer for us: answering it at once beats offering, rolling
+      // back and gathering again. Decided once it has been read (see handleRemote).
+      this.offerDeferred = pc;
+      return;
+    }
     await pc.setLocalDescription();
     this.describeLocal(pc);
   }
@@ -418,6 +426,14 @@ export class Negotiator {
   // ---- the other side ----
 
   private async handleRemote(signal: PeerSignal | null): Promise<void> {
+    await this.applyRemote(signal);
+    const deferred = this.offerDeferred;
+    this.offerDeferred = null;
+    // Nothing to answer in their document: now we offer (unless this connection negotiated meanwhile).
+    if (deferred && deferred === this.pc && deferred.localDescription === null) await this.makeOffer(deferred);
+  }
+
+  private async applyRemote(signal: PeerSignal | null): Promise<void> {
     this.remoteKnown = true;
     if (signal && this.departed.has(signal.sessionId)) {
       // A session that already left (or was replaced): nothing it wrote matters now.

@@ -201,6 +201,8 @@ export class InMemoryPeerDocs {
   writes = 0;
   /** How long the server takes to acknowledge a write that the other side already sees. */
   ackDelayMs = 0;
+  /** How long a new listener waits for its first read (a real one opens a listen stream). */
+  firstReadMs = 0;
   private held: Delivery[] | null = null;
   private readonly listeners = new Map<CallRole, (s: PeerSignal | null) => void>();
 
@@ -215,7 +217,7 @@ export class InMemoryPeerDocs {
   watch(role: CallRole, fn: (s: PeerSignal | null) => void): () => void {
     this.listeners.set(role, fn);
     const other = this.docs.get(role === 'clinician' ? 'patient' : 'clinician') ?? null;
-    setTimeout(() => fn(other && structuredClone(other)), 0);
+    setTimeout(() => fn(other && structuredClone(other)), this.firstReadMs);
     return () => this.listeners.delete(role);
   }
 
