@@ -41,6 +41,16 @@ describe('negotiation over the peer documents', () => {
     expect(docs.writes).toBe(2);
   });
 
+  it('an offer read before the connection exists (connection settings still loading) is answered once it does', async () => {
+    const { docs, clinician, patient } = call();
+    clinician.join();
+    await eventually(() => docs.docs.get('clinician')?.description?.type === 'offer', 'the waiting offer');
+    patient.join({ startAfterMs: 30 });
+    await eventually(() => connected(clinician, patient), 'the call to connect', 1000);
+    expect(patient.events.filter((e) => e.type === 'described').map((e) => e.type === 'described' && e.kind)).toEqual(['answer']);
+    expect(docs.writes).toBe(2);
+  });
+
   it('gathering that completes while the answer is being written costs no second write', async () => {
     const { docs, clinician, patient } = call();
     docs.ackDelayMs = 80; // a slow server: the answer's write is still in flight when gathering ends

@@ -111,6 +111,8 @@ export class Negotiator {
   private boundTo: string | null = null;
   /** True once the other side's document has been read from the server at least once. */
   private remoteKnown = false;
+  /** The other side's latest document when it arrived before start() made a connection. */
+  private early: { signal: PeerSignal | null } | null = null;
   /** A connection that needed an offer before their document was read. */
   private offerDeferred: PeerConnectionLike | null = null;
   private readonly departed = new Set<string>();
@@ -156,7 +158,13 @@ export class Negotiator {
 
   /** Creates the first connection; it offers once the other side's document is read, unless that holds an offer to answer. */
   start(): void {
-    this.enqueue(async () => this.replaceConnection());
+    this.enqueue(async () => {
+      await this.replaceConnection();
+      // Their document, if it was read before we had a connection (credentials still loading).
+      const early = this.early;
+      this.early = null;
+      if (early) await this.handleRemote(early.signal);
+    });
   }
 
   /** The other side's document, as the server last had it (null: absent). */
@@ -426,6 +434,11 @@ export class Negotiator {
   // ---- the other side ----
 
   private async handleRemote(signal: PeerSignal | null): Promise<void> {
+    if (!this.pc) {
+      // Nothing to apply it to yet: keep the latest for start(), rather than note an offer as seen.
+      this.early = { signal };
+      return;
+    }
     await this.applyRemote(signal);
     const deferred = this.offerDeferred;
     this.offerDeferred = null;

@@ -270,7 +270,8 @@ export class FakeParticipant {
     return (this.negotiator?.connection as FakePeerConnection | null) ?? null;
   }
 
-  join(): this {
+  /** `startAfterMs`: the page reads the other document first and creates its connection later. */
+  join({ startAfterMs = 0 } = {}): this {
     this.sessionId = nextId(`${this.role}-session-`);
     this.negotiator = new Negotiator({
       sessionId: this.sessionId,
@@ -287,8 +288,10 @@ export class FakeParticipant {
       timing: this.timing,
       onEvent: (event) => this.events.push({ at: performance.now(), ...event }),
     });
-    this.negotiator.start();
-    this.stopWatch = this.docs.watch(this.role, (s) => this.negotiator.onRemoteSignal(s));
+    const negotiator = this.negotiator;
+    if (startAfterMs > 0) setTimeout(() => negotiator.start(), startAfterMs);
+    else negotiator.start();
+    this.stopWatch = this.docs.watch(this.role, (s) => negotiator.onRemoteSignal(s));
     return this;
   }
 
