@@ -78,6 +78,19 @@ describe('a call between two browsers through the Firestore emulator', () => {
     expect(stats.get('candidateType')).toBe('host');
   });
 
+  it('video starts at half resolution for a quick first picture, then climbs to the camera\'s full resolution', async () => {
+    const p = await pair();
+    await p.clinician.start();
+    await until(() => p.clinician.info(), (i) => i.ackedWrites >= 1, 'the waiting offer on the server');
+    await p.patient.start();
+    const [c0, q0] = await bothDecoding(p);
+    // The fake camera gives 1280×720; the first frame each side shows is half of that.
+    expect([c0.firstFrameSize, q0.firstFrameSize]).toEqual([{ width: 640, height: 360 }, { width: 640, height: 360 }]);
+    // On loopback the uplink estimate soon allows full resolution; the adaptation raises it by itself.
+    const read = () => Promise.all([p.clinician.info(), p.patient.info()]);
+    await until(read, ([c, q]) => c.frameSize?.width === 1280 && q.frameSize?.width === 1280, 'full resolution on both sides', 30_000);
+  });
+
   it('both starting at the same moment (glare) still connect', async () => {
     const p = await pair();
     await Promise.all([p.clinician.start(), p.patient.start()]);

@@ -19,6 +19,9 @@ export interface HarnessInfo {
   startedAt: number | null;
   firstFrameAt: number | null;
   framesShown: number;
+  /** Size of the first remote frame shown, and of the one showing now. */
+  firstFrameSize: { width: number; height: number } | null;
+  frameSize: { width: number; height: number } | null;
   framesDecoded: number | null;
   iceRestarts: number;
   candidateType: string | null;
@@ -53,10 +56,13 @@ let firstFrameAt: number | null = null;
 let framesShown = 0;
 const trace: ({ at: number; event: string } & Record<string, unknown>)[] = [];
 
+let firstFrameSize: { width: number; height: number } | null = null;
+
 function watchFrames() {
-  video.requestVideoFrameCallback((now) => {
+  video.requestVideoFrameCallback((now, frame) => {
     framesShown++;
     firstFrameAt ??= performance.timeOrigin + now;
+    firstFrameSize ??= { width: frame.width, height: frame.height };
     watchFrames();
   });
 }
@@ -143,6 +149,8 @@ const harness = {
       startedAt,
       firstFrameAt,
       framesShown,
+      firstFrameSize,
+      frameSize: video.videoWidth ? { width: video.videoWidth, height: video.videoHeight } : null,
       framesDecoded: await framesDecoded(),
       iceRestarts: session?.iceRestarts.get() ?? 0,
       candidateType: q?.candidateType ?? null,

@@ -207,6 +207,7 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     stalledFor = 0;
     uplinkKey = '';
     for (const track of opts.localStream.getTracks()) next.addTrack(track, opts.localStream);
+    startLow(next);
     // A negotiated channel (no extra round trip) to say bye the moment someone leaves.
     const channel = next.createDataChannel('control', { negotiated: true, id: 0 });
     control = channel;
@@ -396,6 +397,26 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     } catch {
       // getStats on a connection being replaced: the next tick reads the new one.
     }
+  }
+
+  /**
+   * Video starts at half resolution: at the first bandwidth estimate a 720p keyframe would have the
+   * encoder drop its first frames (and the pacer spread the rest), which is most of the wait for a
+   * first picture. The uplink adaptation climbs to full resolution as soon as the estimate allows.
+   */
+  function startLow(next: RTCPeerConnection) {
+    const sender = next.getSenders().find((s) => s.track?.kind === 'video');
+    const params = sender?.getParameters();
+    if (!sender || !params?.encodings?.length) {
+      trace('start-low', { applied: false });
+      return;
+    }
+    for (const enc of params.encodings) enc.scaleResolutionDownBy = 2;
+    uplinkKey = 'start';
+    sender.setParameters(params).then(
+      () => trace('start-low', { applied: true }),
+      (e: unknown) => trace('start-low', { applied: false, error: String(e) }),
+    );
   }
 
   async function adaptUplink(current: RTCPeerConnection, sample: StatsSample, lossPct: number | null) {
