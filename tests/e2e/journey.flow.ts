@@ -197,6 +197,7 @@ export async function runJourney({ people, onScreen = async () => undefined, con
   await clinician.locator('[data-step="waiting"][data-done="true"]').waitFor(LONG);
   await onScreen('room-ready', clinician);
   await clinician.getByLabel('Li e aceito o termo do profissional').check();
+  const admittedAt = Date.now();
   await clinician.getByRole('button', { name: 'Admitir paciente' }).click();
 
   await clinician.locator('[data-call-state="connected"]').waitFor(LONG);
@@ -205,6 +206,7 @@ export async function runJourney({ people, onScreen = async () => undefined, con
     framesDecoding(clinician, 'remote-video'),
     framesDecoding(patient, 'remote-video'),
   ]);
+  console.log(`admit → video decoding on both sides: ${Date.now() - admittedAt} ms`);
   // The patient can mute and unmute, and sees how the connection is.
   await patient.getByRole('button', { name: 'Desligar microfone' }).click();
   await patient.locator('button[aria-pressed="true"]', { hasText: 'Ligar microfone' }).waitFor(LONG);

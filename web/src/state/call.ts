@@ -18,6 +18,36 @@ import { callable } from '../firebase';
 
 const getIceServers = callable<GetIceServersRequest, GetIceServersResult>('getIceServers');
 
+/**
+ * Connection settings fetched ahead of the call (the patient's waiting room, the clinician's
+ * consult room), so that admission does not wait for a function call: on a cold instance that
+ * is seconds, against a few hundred milliseconds for the call itself.
+ */
+const ahead = new Map<string, Promise<GetIceServersResult>>();
+/** Settings fetched ahead are used only with at least this much validity left. */
+const AHEAD_MIN_VALIDITY_MS = 5 * 60_000;
+
+export function prefetchIceServers(consultId: string): void {
+  if (ahead.has(consultId)) return;
+  const pending = getIceServers({ consultId });
+  ahead.set(consultId, pending);
+  // A failed prefetch is forgotten: the call fetches again, and explains the error if it recurs.
+  pending.catch(() => {
+    if (ahead.get(consultId) === pending) ahead.delete(consultId);
+  });
+}
+
+/** The prefetched settings once (if still valid long enough), otherwise fresh ones. */
+export async function iceServersFor(consultId: string, nowMs: () => number = Date.now): Promise<GetIceServersResult> {
+  const pending = ahead.get(consultId);
+  ahead.delete(consultId);
+  if (pending) {
+    const early = await pending.catch(() => null);
+    if (early && Date.parse(early.expiresAt) - nowMs() > AHEAD_MIN_VALIDITY_MS) return early;
+  }
+  return getIceServers({ consultId });
+}
+
 function toSignal<T>(source: Observable<T>, stops: Array<() => void>): ReadonlySignal<T> {
   const s = signal(source.get());
   stops.push(source.subscribe((v) => (s.value = v)));
@@ -43,7 +73,7 @@ export function createCall({ consultId, uid, role, localStream }: CallOptions) {
     uid,
     role,
     signaling,
-    getIceServers: () => getIceServers({ consultId }),
+    getIceServers: () => iceServersFor(consultId),
     localStream,
     // A merge into the full stats document written before the call (lobby or ensureClinicianStatsDoc).
     writeStats: (summary) => signaling.writeStats(summary),

@@ -6,7 +6,7 @@ import type { ConsultRef, WithdrawConsentResult } from '../../../functions/src/l
 import type { ConsultDoc } from '../../../functions/src/lib/model';
 import { db } from '../db';
 import { callable } from '../firebase';
-import { createCall, type Call } from './call';
+import { createCall, prefetchIceServers, type Call } from './call';
 import { consultFromDoc, isClosed, lobbyStats, type Consult, type Lobby } from './consult';
 import { describeError } from './errors';
 import { createDeviceCheck } from './media';
@@ -79,6 +79,8 @@ export function createLobby(consultId: string, uid: string) {
       report('devices_ok');
       report('waiting');
       step.value = 'waiting';
+      // While waiting for admission: the connection settings, so that admission starts the call at once.
+      prefetchIceServers(consultId);
       if (consult.value?.status === 'admitted') enterCall();
     },
     async leaveCall() {

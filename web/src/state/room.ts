@@ -1,9 +1,9 @@
 // The clinician's consult room: waiting room, clinician consent, admit, call, end, summary.
-import { computed, signal } from '@preact/signals';
+import { computed, effect, signal } from '@preact/signals';
 import { acquireMedia } from '../call/media';
 import { CallError } from '../call/errors';
 import { callReasonText, locale } from '../i18n';
-import { createCall, ensureClinicianStatsDoc, type Call } from './call';
+import { createCall, ensureClinicianStatsDoc, prefetchIceServers, type Call } from './call';
 import { admitPatient, cancelConsult, endConsult, recordClinicianConsent, watchRoom } from './clinic';
 import { loadConsent, type LoadedConsent } from './consent';
 import { describeError } from './errors';
@@ -47,13 +47,25 @@ export function createRoom(consultId: string, clinicianUid: string) {
     }
   }
 
-  async function joinCall(): Promise<void> {
-    if (call.value || busy.value === 'media') return;
+  // A patient in the waiting room and our consent on record: fetch the connection settings now,
+  // so that admitting (or rejoining) does not wait for them.
+  const stopPrefetch = effect(() => {
+    const status = live.consult.value?.status;
+    if ((status === 'waiting' || status === 'admitted') && live.clinicianConsented.value === true && !call.value) {
+      prefetchIceServers(consultId);
+    }
+  });
+
+  /** `media`: the camera already being opened (admit opens it while the server admits). */
+  async function joinCall(media?: Promise<MediaStream>): Promise<void> {
+    if (call.value || busy.value === 'media') {
+      void media?.then((stream) => stream.getTracks().forEach((track) => track.stop()), () => undefined);
+      return;
+    }
     busy.value = 'media';
     error.value = null;
     try {
-      const localStream = await acquireMedia({ facingMode: 'user' });
-      await ensureClinicianStatsDoc(consultId, clinicianUid);
+      const [localStream] = await Promise.all([media ?? acquireMedia({ facingMode: 'user' }), ensureClinicianStatsDoc(consultId, clinicianUid)]);
       const next = createCall({ consultId, uid: clinicianUid, role: 'clinician', localStream });
       call.value = next;
       const rank: Record<QualityLevel, number> = { unknown: 0, good: 1, fair: 2, poor: 3 };
@@ -105,12 +117,21 @@ export function createRoom(consultId: string, clinicianUid: string) {
     leaveCall,
     admit: () =>
       run('admit', async () => {
-        if (!live.clinicianConsented.value) {
-          const text = consentText.value ?? (await loadConsent('clinician', locale.value));
-          await recordClinicianConsent(consultId, text);
+        // The camera opens while the server records the consent and admits: both take a moment.
+        const media = acquireMedia({ facingMode: 'user' });
+        media.catch(() => undefined); // reported by joinCall
+        try {
+          if (!live.clinicianConsented.value) {
+            const text = consentText.value ?? (await loadConsent('clinician', locale.value));
+            await recordClinicianConsent(consultId, text);
+          }
+          prefetchIceServers(consultId);
+          await admitPatient({ consultId });
+        } catch (err) {
+          void media.then((stream) => stream.getTracks().forEach((track) => track.stop()), () => undefined);
+          throw err;
         }
-        await admitPatient({ consultId });
-        await joinCall();
+        await joinCall(media);
       }),
     end: () =>
       run('end', async () => {
@@ -119,6 +140,7 @@ export function createRoom(consultId: string, clinicianUid: string) {
       }),
     cancel: () => run('cancel', () => cancelConsult({ consultId })),
     dispose() {
+      stopPrefetch();
       live.stop();
       void leaveCall();
     },
