@@ -96,6 +96,8 @@ async function ready(): Promise<void> {
     video.srcObject = stream;
     if (stream) void video.play().catch(() => {});
   });
+  // The patient's waiting room reads the clinician's side before admission (state/lobby.ts).
+  if (role === 'patient' && params.get('prepare') !== '0') session.prepare();
   watchFrames();
 }
 

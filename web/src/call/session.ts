@@ -76,6 +76,11 @@ export interface CallSession {
   torchOn: Observable<boolean>;
   /** ICE restarts so far (automatic and asked for). */
   iceRestarts: Observable<number>;
+  /**
+   * Before start(), while waiting to be admitted: reads the other side's document and fetches the
+   * connection settings, so that start() finds both ready. Writes nothing.
+   */
+  prepare(): void;
   start(): Promise<void>;
   leave(): Promise<void>;
   setMicEnabled(on: boolean): void;
@@ -134,6 +139,8 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
   let retries = 0;
   let credentialRetry = false;
   let ended = false;
+  let prepared = false;
+  let serversAhead: Promise<IceServersResult> | null = null;
 
   const dispatch = (event: CallEvent) => state.set(transition(state.get(), event));
   const after = (ms: number, fn: () => void) => {
@@ -462,8 +469,19 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     });
   }
 
+  function prepare() {
+    if (prepared || ended) return;
+    prepared = true;
+    // What arrives before start() waits in the negotiator until there is a connection.
+    stops.push(opts.signaling.watchRemote((signal) => negotiator.onRemoteSignal(signal), (e) => fail(e, e.reason === 'signaling-denied')));
+    const ahead = opts.getIceServers();
+    ahead.catch(() => undefined); // start() asks again, and reports a second failure
+    serversAhead = ahead;
+  }
+
   async function shutdown(reason: 'leave' | 'consult-ended' | 'fatal') {
     if (ended) return;
+    const started = state.get() !== 'idle';
     ended = true;
     dispatch({ type: reason });
     for (const stop of stops.splice(0)) stop();
@@ -474,7 +492,8 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
       // The channel closed meanwhile: the document's deletion says the same.
     }
     // Issued before any await: on pagehide nothing after the first await is sure to run.
-    const removal = opts.signaling.remove().catch(() => {});
+    // A session that only prepared wrote nothing, so it has nothing to remove.
+    const removal = started ? opts.signaling.remove().catch(() => {}) : Promise.resolve();
     if (pc && connectMs !== null) await sampleQuality(pc).catch(() => null);
     const finalSummary = connectMs !== null ? summary(true) : null;
     negotiator.close();
@@ -499,6 +518,7 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
     torchAvailable,
     torchOn,
     iceRestarts,
+    prepare,
     async start() {
       if (state.get() !== 'idle') return;
       if (!opts.createPeerConnection && typeof RTCPeerConnection === 'undefined') {
@@ -516,10 +536,10 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
           (e) => fail(e, e.reason === 'signaling-denied'),
         ),
       );
-      stops.push(opts.signaling.watchRemote((signal) => negotiator.onRemoteSignal(signal), (e) => fail(e, e.reason === 'signaling-denied')));
+      prepare();
       let servers: IceServersResult;
       try {
-        servers = await opts.getIceServers();
+        servers = await (serversAhead ?? opts.getIceServers()).catch(() => opts.getIceServers());
       } catch (e) {
         fail(e instanceof CallError ? e : new CallError('network', 'Connection settings could not be fetched.', e), true);
         throw error.get()!;

@@ -29,10 +29,22 @@ export function createLobby(consultId: string, uid: string) {
     setDoc(statsRef, lobbyStats(lobby, serverTimestamp())).catch(() => undefined);
   }
 
-  function enterCall(): void {
+  /** The call made in the waiting room, reading the clinician's side until admission starts it. */
+  let prepared: Call | null = null;
+
+  function prepareCall(): void {
+    if (prepared || call.value) return;
     const localStream = devices.release();
-    if (!localStream || call.value) return;
-    const next = createCall({ consultId, uid, role: 'patient', localStream });
+    if (!localStream) return;
+    prepared = createCall({ consultId, uid, role: 'patient', localStream });
+    prepared.session.prepare();
+  }
+
+  function enterCall(): void {
+    prepareCall();
+    const next = prepared;
+    prepared = null;
+    if (!next || call.value) return;
     call.value = next;
     step.value = 'call';
     next.start().catch((err: unknown) => (error.value = describeError(err)));
@@ -54,7 +66,8 @@ export function createLobby(consultId: string, uid: string) {
   );
 
   async function finish(): Promise<void> {
-    const current = call.value;
+    const current = call.value ?? prepared;
+    prepared = null;
     step.value = 'ended';
     devices.dispose();
     await current?.leave().catch(() => undefined);
@@ -79,8 +92,10 @@ export function createLobby(consultId: string, uid: string) {
       report('devices_ok');
       report('waiting');
       step.value = 'waiting';
-      // While waiting for admission: the connection settings, so that admission starts the call at once.
+      // While waiting for admission: the clinician's side is read and the connection settings are
+      // fetched, so that admission starts the call at once.
       prefetchIceServers(consultId);
+      prepareCall();
       if (consult.value?.status === 'admitted') enterCall();
     },
     async leaveCall() {
