@@ -1,4 +1,4 @@
-import type { Firestore, Timestamp, Transaction } from 'firebase-admin/firestore';
+import type { DocumentReference, DocumentSnapshot, Firestore, Timestamp, Transaction } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { appendAudit, type AuditActor } from '../audit/append';
 import type { GetIceServersRequest, GetIceServersResult } from '../lib/api';
@@ -55,9 +55,12 @@ function refsFor(db: Firestore, consultId: string, uid: string) {
   };
 }
 
+/** A transaction, or the database itself for a plain read. */
+type Reader = { getAll(...refs: DocumentReference[]): Promise<DocumentSnapshot[]> };
+
 /** The consult, if the caller may join its call now: participant, consent in force, consult open. */
-async function readJoinable(tx: Transaction, refs: Refs, uid: string): Promise<StoredConsult> {
-  const [snap, consent, withdrawal] = await tx.getAll(refs.consult, refs.consent, refs.withdrawal);
+async function readJoinable(reader: Reader, refs: Refs, uid: string): Promise<StoredConsult> {
+  const [snap, consent, withdrawal] = await reader.getAll(refs.consult, refs.consent, refs.withdrawal);
   if (!snap?.exists) fail('consult_not_found', 'This consult does not exist. Check the link or the dashboard.');
   const consult = snap.data() as StoredConsult;
   actorIn(consult, uid);
@@ -79,9 +82,11 @@ async function countRequest(tx: Transaction, refs: Refs, nowMs: number): Promise
 }
 
 /**
- * Checks the caller and counts the request in one transaction, has the provider mint
- * credentials, then records provider and TTL (never a credential) in the consult's audit
- * chain, re-checking that the caller may still join, before handing them out.
+ * Checks the caller (a plain read), counts the request (a transaction on the caller's own
+ * counter), has the provider mint credentials, then records provider and TTL (never a
+ * credential) in the consult's audit chain, re-checking that the caller may still join, before
+ * handing them out. Only that last transaction touches the consult: both participants ask at
+ * the same moment (admission), and two transactions each on the consult would contend twice.
  */
 export async function issueIceServers(
   { db, clock, provider: providerOf }: IceServersDeps,
@@ -89,11 +94,8 @@ export async function issueIceServers(
 ): Promise<GetIceServersResult> {
   const refs = refsFor(db, data.consultId, caller.uid);
 
-  const consult = await db.runTransaction(async (tx) => {
-    const joinable = await readJoinable(tx, refs, caller.uid);
-    await countRequest(tx, refs, clock.now());
-    return joinable;
-  });
+  const consult = await readJoinable(db, refs, caller.uid);
+  await db.runTransaction((tx) => countRequest(tx, refs, clock.now()));
 
   const provider = providerOf();
   const issued = await provider.issue({ uid: caller.uid, ttlSeconds: ttlForConsult(consultEndMs(consult), clock.now()) });
