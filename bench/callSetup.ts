@@ -1,14 +1,16 @@
 // call_setup_ms (median, p95), firestore_writes_per_call and calls_stuck, measured as DESIGN.md's
 // reference was: each peer in its own Chromium process, an admitted consult with the clinician
-// already waiting (its offer on the server), t0 when the patient starts its session, and the end
-// when requestVideoFrameCallback has fired on the remote <video> of both sides (the later one).
+// already waiting (its offer on the server), the patient prepared as the app's waiting room does
+// (the clinician's document read, nothing written), t0 when the patient starts its session (as
+// admission starts it), and the end when requestVideoFrameCallback has fired on the remote <video>
+// of both sides (the later one).
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../tests/support/browser';
 import { openCall, serveOwnHarness, sleep, within } from './harnessPages';
 import { log, median, percentile, round, type Metrics } from './lib';
 
 const WARMUP = 2;
-const CALLS = Number(process.env.TC_BENCH_CALLS ?? 30);
+const CALLS = Number(process.env.TC_BENCH_CALLS ?? 100);
 /** A call without a frame on both sides by then counts as stuck. */
 const STUCK_MS = 20_000;
 
@@ -91,7 +93,7 @@ export async function measureCallSetup(): Promise<Metrics> {
   log(`  all (ms): ${setups.map((v) => Math.round(v)).join(' ')}`);
   log(`  signaling writes per call, both peers, leave included: ${distribution(writes)}`);
   log(`  of those, made by the first frame on both sides: ${distribution(results.map((r) => r.setupWrites))}`);
-  const how = `n=${setups.length} after ${WARMUP} warm-up, each peer its own Chromium, patient start → rVFC frame on both`;
+  const how = `n=${setups.length} after ${WARMUP} warm-up, each peer its own Chromium, prepared patient's start → rVFC frame on both`;
   return {
     call_setup_ms_median: { value: setupMedian, unit: 'ms', target: 135, better: 'lower', note: `${how}; the issue's floor is 400 ms` },
     call_setup_ms_p95: { value: setupP95, unit: 'ms', target: 182, better: 'lower', note: `same sample; 0.6× the reference's 303 ms p95` },

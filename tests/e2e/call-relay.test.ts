@@ -58,6 +58,22 @@ describe('a call relayed through coturn', () => {
     expect([c.error, q.error]).toEqual([null, null]);
   });
 
+  it('both sides starting at once, five calls in a row: each connects at the first attempt, without an ICE restart', async () => {
+    // Relay gathering takes tens of milliseconds, long enough for an offer to finish gathering
+    // while the other side's offer is being applied. That once made both sides answer each other.
+    for (let i = 0; i < 5; i++) {
+      const p = await relayedPair();
+      await Promise.all([p.clinician.start(), p.patient.start()]);
+      const [c, q] = await Promise.all([
+        until(() => p.clinician.info(), decodingPast(0), 'clinician frames'),
+        until(() => p.patient.info(), decodingPast(0), 'patient frames'),
+      ]);
+      if (c.iceRestarts + q.iceRestarts > 0) await printTrace({ clinician: p.clinician, patient: p.patient }, q.startedAt!, true);
+      expect([c.iceRestarts, q.iceRestarts, c.error, q.error]).toEqual([0, 0, null, null]);
+      await Promise.all(open.splice(0).map((peer) => peer.close()));
+    }
+  });
+
   it('survives a relay restart that loses every allocation: media stalls, ICE restarts, frames flow again', async () => {
     const p = await relayedPair();
     await Promise.all([p.clinician.start(), p.patient.start()]);
