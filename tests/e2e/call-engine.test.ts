@@ -91,6 +91,30 @@ describe('a call between two browsers through the Firestore emulator', () => {
     await until(read, ([c, q]) => c.frameSize?.width === 1280 && q.frameSize?.width === 1280, 'full resolution on both sides', 30_000);
   });
 
+  it('switching camera mid-call replaces the track: no renegotiation, and the other side keeps decoding', async () => {
+    // Chromium's second fake camera feeds no frames to WebRTC at all, so the switch is made as the
+    // call screen's front/rear button makes it on a one-camera device: the camera is closed and
+    // opened again (phones cannot hold two), and the new track replaces the old in the sender.
+    const p = await pair();
+    await p.clinician.start();
+    await until(() => p.clinician.info(), (i) => i.ackedWrites >= 1, 'the waiting offer on the server');
+    await p.patient.start();
+    await bothDecoding(p);
+    // Late candidates may still be written in the first second; count from after that.
+    await new Promise((r) => setTimeout(r, 1500));
+    const [c0, q0] = await Promise.all([p.clinician.info(), p.patient.info()]);
+    const before = await p.patient.page.evaluate(() => window.callHarness.sendingTrack());
+    const afterId = await p.patient.page.evaluate(() => window.callHarness.switchCamera());
+    expect(before?.readyState).toBe('live');
+    expect(afterId).not.toBe(before?.id);
+    expect(await p.patient.page.evaluate(() => window.callHarness.sendingTrack())).toEqual({ id: afterId, readyState: 'live' });
+    const [c1, q1] = await bothDecoding(p, [c0.framesDecoded ?? 0, q0.framesDecoded ?? 0]);
+    // Same sessions, same ICE generation, and not one signaling write more.
+    expect([c1.sessionId, q1.sessionId, q1.localUfrag]).toEqual([c0.sessionId, q0.sessionId, q0.localUfrag]);
+    expect([c1.writes, q1.writes]).toEqual([c0.writes, q0.writes]);
+    expect([c1.iceRestarts, q1.iceRestarts]).toEqual([0, 0]);
+  });
+
   it('both starting at the same moment (glare) still connect', async () => {
     const p = await pair();
     await Promise.all([p.clinician.start(), p.patient.start()]);

@@ -114,6 +114,8 @@ async function framesDecoded(): Promise<number | null> {
   return frames;
 }
 
+const sendingTrack = () => session?.peerConnection()?.getSenders().find((s) => s.track?.kind === 'video')?.track ?? null;
+
 const harness = {
   ready: () => readyPromise.then(() => true),
   async start() {
@@ -126,6 +128,15 @@ const harness = {
   },
   restartIce() {
     session?.restartIce();
+  },
+  /** Switches camera as the call screen's button does (front/rear); returns the id of the track now sending. */
+  async switchCamera(): Promise<string | null> {
+    await session!.switchCamera();
+    return sendingTrack()?.id ?? null;
+  },
+  sendingTrack: () => {
+    const track = sendingTrack();
+    return track ? { id: track.id, readyState: track.readyState } : null;
   },
   trace: () => trace,
   /** The candidate pairs of the current connection, for diagnosing a connection that does not come. */
