@@ -12,6 +12,16 @@ function call() {
 
 const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
+/** The clinician waits with its offer, the patient answers it, and the two connect. */
+async function connectedCall() {
+  const c = call();
+  c.clinician.join();
+  await eventually(() => c.docs.docs.has('clinician'), 'the waiting offer');
+  c.patient.join();
+  await eventually(() => connected(c.clinician, c.patient), 'the first connection');
+  return c;
+}
+
 describe('negotiation over the peer documents', () => {
   it('a participant alone offers to anyone, and the one who arrives later answers it in its first write', async () => {
     const { docs, clinician, patient } = call();
@@ -111,11 +121,7 @@ describe('negotiation over the peer documents', () => {
   });
 
   it('an answer that the connection refuses (a DTLS role it cannot take) is followed by a fresh connection at once', async () => {
-    const { docs, clinician, patient } = call();
-    clinician.join();
-    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
-    patient.join();
-    await eventually(() => connected(clinician, patient), 'the first connection');
+    const { docs, clinician, patient } = await connectedCall();
     const first = clinician.pc!;
     // A transport that became the DTLS client cannot take an answer that makes it one again.
     first.dtlsRole = 'client';
@@ -151,11 +157,7 @@ describe('negotiation over the peer documents', () => {
   }
 
   it('duplicate and out-of-order documents are ignored', async () => {
-    const { docs, clinician, patient } = call();
-    clinician.join();
-    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
-    patient.join();
-    await eventually(() => connected(clinician, patient), 'the first connection');
+    const { docs, clinician, patient } = await connectedCall();
     const firstOffer = structuredClone(docs.docs.get('clinician')!);
     const answer = structuredClone(docs.docs.get('patient')!);
 
@@ -173,11 +175,7 @@ describe('negotiation over the peer documents', () => {
   });
 
   it('documents of an earlier session are ignored once a newer session spoke', async () => {
-    const { docs, clinician, patient } = call();
-    clinician.join();
-    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
-    patient.join();
-    await eventually(() => connected(clinician, patient), 'the first connection');
+    const { docs, clinician, patient } = await connectedCall();
     const oldPatientDoc = structuredClone(docs.docs.get('patient')!);
     patient.reload();
     await eventually(() => connected(clinician, patient), 'the call after the reload');
@@ -202,11 +200,7 @@ describe('negotiation over the peer documents', () => {
   });
 
   it('an ICE restart keeps the connection and its DTLS identity, with a new ICE generation', async () => {
-    const { docs, clinician, patient } = call();
-    clinician.join();
-    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
-    patient.join();
-    await eventually(() => connected(clinician, patient), 'the first connection');
+    const { docs, clinician, patient } = await connectedCall();
     const [cpc, ppc, ufrag] = [clinician.pc, patient.pc, patient.pc!.ufrag];
     patient.negotiator.restartIce();
     await eventually(() => patient.pc!.ufrag !== ufrag && connected(clinician, patient), 'the restart to complete');
@@ -214,11 +208,7 @@ describe('negotiation over the peer documents', () => {
   });
 
   it('both restarting ICE at once (glare on a live call) still converges', async () => {
-    const { docs, clinician, patient } = call();
-    clinician.join();
-    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
-    patient.join();
-    await eventually(() => connected(clinician, patient), 'the first connection');
+    const { docs, clinician, patient } = await connectedCall();
     const ufrags = [clinician.pc!.ufrag, patient.pc!.ufrag];
     docs.hold();
     clinician.negotiator.restartIce();
@@ -232,11 +222,7 @@ describe('negotiation over the peer documents', () => {
   });
 
   it('a participant who leaves is forgotten, and whoever comes next finds a fresh offer to answer', async () => {
-    const { docs, clinician, patient } = call();
-    clinician.join();
-    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
-    patient.join();
-    await eventually(() => connected(clinician, patient), 'the first connection');
+    const { docs, clinician, patient } = await connectedCall();
     const answered = docs.docs.get('clinician')!.seq;
     patient.leave();
     await eventually(() => clinician.negotiator.remoteSession === null, 'the clinician to notice');
@@ -253,11 +239,7 @@ describe('negotiation over the peer documents', () => {
   });
 
   it('when both leave within moments of each other, nobody writes a fresh offer', async () => {
-    const { docs, clinician, patient } = call();
-    clinician.join();
-    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
-    patient.join();
-    await eventually(() => connected(clinician, patient), 'the connection');
+    const { docs, clinician, patient } = await connectedCall();
     await settle();
     patient.leave();
     await settle(10);
@@ -267,11 +249,7 @@ describe('negotiation over the peer documents', () => {
   });
 
   it('an offer already sent but not yet acknowledged counts as sent: crossing restarts still converge', async () => {
-    const { docs, clinician, patient } = call();
-    clinician.join();
-    await eventually(() => docs.docs.has('clinician'), 'the waiting offer');
-    patient.join();
-    await eventually(() => connected(clinician, patient), 'the first connection');
+    const { docs, clinician, patient } = await connectedCall();
     const ufrags = [clinician.pc!.ufrag, patient.pc!.ufrag];
     docs.ackDelayMs = 40;
     patient.negotiator.restartIce();
