@@ -95,6 +95,29 @@ describe('the patient path off the happy road', () => {
     await page.getByRole('alert').getByText('Não encontramos câmera ou microfone neste aparelho').waitFor(LONG);
   });
 
+  it('a patient whose camera is held by another app is told to close that app, and gets through with Try again', async () => {
+    const { link } = await scheduledInvite();
+    const browser = await launchChromium();
+    browsers.push(browser);
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    // A camera held by another app cannot be arranged with fake devices: Chrome then rejects
+    // getUserMedia with NotReadableError, which is what this page does until the app "closes".
+    await page.addInitScript(() => {
+      const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      (window as unknown as { cameraBusy: boolean }).cameraBusy = true;
+      navigator.mediaDevices.getUserMedia = (constraints) =>
+        (window as unknown as { cameraBusy: boolean }).cameraBusy
+          ? Promise.reject(new DOMException('Could not start video source', 'NotReadableError'))
+          : real(constraints);
+    });
+    await consentInPortuguese(page, link);
+    await page.getByRole('alert').getByText('A câmera ou o microfone está em uso por outro aplicativo').waitFor(LONG);
+    expect(await page.getByRole('button', { name: 'Tudo certo, continuar' }).isDisabled()).toBe(true);
+    await page.evaluate(() => ((window as unknown as { cameraBusy: boolean }).cameraBusy = false));
+    await page.getByRole('button', { name: 'Tentar de novo' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Tudo certo, continuar' }).isEnabled(), LONG).toBe(true);
+  });
+
   it('a waiting patient who withdraws consent ends the consult and is told so', async () => {
     const { consultId, link } = await scheduledInvite();
     const browser = await launchChromium();
