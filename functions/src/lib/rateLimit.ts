@@ -45,13 +45,7 @@ export function windowState(doc: Partial<RateLimitDoc> | undefined, limit: RateL
   return { count, windowStartMs: start, exhausted: count >= limit.max, retryAfterMs: start + limit.windowMs - nowMs };
 }
 
-/** Reads a counter inside a transaction (before any write of it). */
-export async function readWindow(tx: Transaction, ref: DocumentReference, limit: RateLimit, nowMs: number): Promise<WindowState> {
-  const snap = await tx.get(ref);
-  return windowState(snap.data() as Partial<RateLimitDoc> | undefined, limit, nowMs);
-}
-
-/** Counts one hit in the transaction, from a state read by readWindow. */
+/** Counts one hit in the transaction, from the state (windowState) read in that transaction. */
 export function recordHit(tx: Transaction, ref: DocumentReference, limit: RateLimit, state: WindowState): void {
   const doc: RateLimitDoc = {
     count: state.count + 1,

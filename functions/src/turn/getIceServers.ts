@@ -1,4 +1,4 @@
-import type { DocumentReference, DocumentSnapshot, Firestore, Timestamp, Transaction } from 'firebase-admin/firestore';
+import type { DocumentReference, DocumentSnapshot, Firestore, Timestamp } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { appendAudit, type AuditActor } from '../audit/append';
 import type { GetIceServersRequest, GetIceServersResult } from '../lib/api';
@@ -8,7 +8,7 @@ import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import { zConsultId } from '../lib/input';
 import type { ConsultDoc } from '../lib/model';
-import { readWindow, recordHit, rateLimitRef, type RateLimit } from '../lib/rateLimit';
+import { recordHit, rateLimitRef, windowState, type RateLimit, type RateLimitDoc, type WindowState } from '../lib/rateLimit';
 import { TURN_SECRETS, configuredProvider } from './config';
 import { ttlForConsult, type TurnProvider } from './provider';
 
@@ -58,35 +58,41 @@ function refsFor(db: Firestore, consultId: string, uid: string) {
 /** A transaction, or the database itself for a plain read. */
 type Reader = { getAll(...refs: DocumentReference[]): Promise<DocumentSnapshot[]> };
 
-/** The consult, if the caller may join its call now: participant, consent in force, consult open. */
-async function readJoinable(reader: Reader, refs: Refs, uid: string): Promise<StoredConsult> {
-  const [snap, consent, withdrawal] = await reader.getAll(refs.consult, refs.consent, refs.withdrawal);
+interface RequestState {
+  consult: StoredConsult;
+  /** Where the caller's request counter stands. */
+  window: WindowState;
+}
+
+/**
+ * The consult, if the caller may join its call now (participant, consent in force, consult
+ * open), and the caller's counter: one read of four documents.
+ */
+async function readRequest(reader: Reader, refs: Refs, uid: string, nowMs: number): Promise<RequestState> {
+  const [snap, consent, withdrawal, counter] = await reader.getAll(refs.consult, refs.consent, refs.withdrawal, refs.rateLimit);
   if (!snap?.exists) fail('consult_not_found', 'This consult does not exist. Check the link or the dashboard.');
   const consult = snap.data() as StoredConsult;
   actorIn(consult, uid);
   if (withdrawal?.exists) fail('consent_withdrawn', 'You withdrew your consent for this consult, so its call cannot be joined.');
   if (!consent?.exists) fail('consent_required', 'Accept the consent for this consult before joining its call.');
   assertOpen(consult);
-  return consult;
+  return { consult, window: windowState(counter?.data() as Partial<RateLimitDoc> | undefined, TURN_PER_USER, nowMs) };
 }
 
-/** Counts this request against the caller's limit, or refuses it. */
-async function countRequest(tx: Transaction, refs: Refs, nowMs: number): Promise<void> {
-  const window = await readWindow(tx, refs.rateLimit, TURN_PER_USER, nowMs);
-  if (window.exhausted) {
-    fail('rate_limited', 'Too many connection attempts. Please wait a few minutes and try again.', {
-      retryAfterSeconds: Math.ceil(window.retryAfterMs / 1000),
-    });
-  }
-  recordHit(tx, refs.rateLimit, TURN_PER_USER, window);
+function refuseIfExhausted(window: WindowState): void {
+  if (!window.exhausted) return;
+  fail('rate_limited', 'Too many connection attempts. Please wait a few minutes and try again.', {
+    retryAfterSeconds: Math.ceil(window.retryAfterMs / 1000),
+  });
 }
 
 /**
- * Checks the caller (a plain read), counts the request (a transaction on the caller's own
- * counter), has the provider mint credentials, then records provider and TTL (never a
- * credential) in the consult's audit chain, re-checking that the caller may still join, before
- * handing them out. Only that last transaction touches the consult: both participants ask at
- * the same moment (admission), and two transactions each on the consult would contend twice.
+ * Checks the caller and its request counter (a plain read: a refused caller never reaches the
+ * provider), has the provider mint credentials, then, in the one transaction of the request,
+ * checks both again, counts the request and records provider and TTL (never a credential) in
+ * the consult's audit chain before handing the credentials out. Both participants ask at the
+ * same moment (admission): one transaction each on the consult is the least contention the
+ * audit chain allows, and two round trips to the database the least latency.
  */
 export async function issueIceServers(
   { db, clock, provider: providerOf }: IceServersDeps,
@@ -94,14 +100,17 @@ export async function issueIceServers(
 ): Promise<GetIceServersResult> {
   const refs = refsFor(db, data.consultId, caller.uid);
 
-  const consult = await readJoinable(db, refs, caller.uid);
-  await db.runTransaction((tx) => countRequest(tx, refs, clock.now()));
+  const { consult, window } = await readRequest(db, refs, caller.uid, clock.now());
+  refuseIfExhausted(window);
 
   const provider = providerOf();
   const issued = await provider.issue({ uid: caller.uid, ttlSeconds: ttlForConsult(consultEndMs(consult), clock.now()) });
 
   await db.runTransaction(async (tx) => {
-    const current = await readJoinable(tx, refs, caller.uid);
+    // Concurrent requests of the same caller are counted exactly here.
+    const { consult: current, window: counted } = await readRequest(tx, refs, caller.uid, clock.now());
+    refuseIfExhausted(counted);
+    recordHit(tx, refs.rateLimit, TURN_PER_USER, counted);
     const head = appendAudit(db, tx, current.auditHead, {
       consultId: data.consultId,
       action: 'turn.issued',
