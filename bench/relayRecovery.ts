@@ -1,10 +1,11 @@
 // relay_recovery_ms: a relay-only call whose coturn goes down for 5 s (every allocation lost) and
 // is started again on the same port with the same secret; from that start to the first new remote
 // frame (requestVideoFrameCallback) on both sides, the later one. The engine recovers on its own.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { startCoturn, type Coturn } from '../scripts/lib/coturn.mjs';
 import { launchChromium } from '../tests/support/browser';
+import { relayIceServers } from '../web/harness/driver';
 import { openCall, serveOwnHarness, sleep, within, type HarnessCall } from './harnessPages';
 import { log, median, round, type Metrics } from './lib';
 
@@ -34,13 +35,9 @@ const firstFrameAfter = (page: Page, t: number) =>
 
 export async function measureRelayRecovery(): Promise<Metrics> {
   const secret = randomBytes(24).toString('hex');
-  const credentials = (uid: string) => {
-    const username = `${Math.floor(Date.now() / 1000) + 3600}:${uid}`;
-    const credential = createHmac('sha1', secret).update(username).digest('base64');
-    const urls = [`turn:127.0.0.1:${RELAY_PORT}?transport=udp`, `turn:127.0.0.1:${RELAY_PORT}?transport=tcp`];
-    return { relay: '1', ice: JSON.stringify([{ urls, username, credential }]) };
-  };
   let coturn: Coturn | null = await startCoturn({ port: RELAY_PORT, secrets: [secret] });
+  const urls = coturn.urls; // the same across its restarts on this port
+  const credentials = (uid: string) => ({ relay: '1', ice: JSON.stringify(relayIceServers(secret, uid, urls)) });
   const server = await serveOwnHarness();
   const browsers: [Browser, Browser] = [await launchChromium(), await launchChromium()];
   const values: number[] = [];

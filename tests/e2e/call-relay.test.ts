@@ -1,9 +1,9 @@
 // The call engine through a real coturn (relay only): a relayed call, a relay outage it survives,
 // and a rejected TURN credential reported as such instead of a call that waits forever.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCoturn } from '../../scripts/lib/coturn.mjs';
-import { arrangeCall, harnessUrl, openPeer, printTrace, serveHarness, until, type HarnessPeer } from '../../web/harness/driver';
+import { arrangeCall, harnessUrl, openPeer, printTrace, relayIceServers, serveHarness, until, type HarnessPeer } from '../../web/harness/driver';
 
 type Coturn = Awaited<ReturnType<typeof startCoturn>>;
 type Info = Awaited<ReturnType<HarnessPeer['info']>>;
@@ -26,18 +26,11 @@ afterAll(async () => {
   await coturn?.stop();
 });
 
-/** TURN REST API credentials (coturn use-auth-secret), as getIceServers mints them. */
-function iceServers(uid: string, key = secret): RTCIceServer[] {
-  const username = `${Math.floor(Date.now() / 1000) + 3600}:${uid}`;
-  const credential = createHmac('sha1', key).update(username).digest('base64');
-  return [{ urls: coturn.urls, username, credential }];
-}
-
 async function relayedPair(key = secret) {
   const call = await arrangeCall();
   const peers = await Promise.all(
     [call.clinician, call.patient].map((who) =>
-      openPeer(harnessUrl(server.origin, call, who, { relay: '1', ice: JSON.stringify(iceServers(who.uid, key)) })),
+      openPeer(harnessUrl(server.origin, call, who, { relay: '1', ice: JSON.stringify(relayIceServers(key, who.uid, coturn.urls)) })),
     ),
   );
   open.push(...peers);

@@ -1,22 +1,27 @@
 // Fault injection: the TURN relay of a relay-only call goes away for 5 s and comes back on the same
 // port with the same secret (every allocation lost). The engine must notice and recover on its own.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCoturn, type Coturn } from '../../scripts/lib/coturn.mjs';
-import { arrangeCall, harnessUrl, openPeer, serveHarness, type HarnessPeer } from '../../web/harness/driver';
+import { arrangeCall, harnessUrl, openPeer, relayIceServers, serveHarness, until, type HarnessPeer } from '../../web/harness/driver';
 
 type Info = Awaited<ReturnType<HarnessPeer['info']>>;
 
 // A relay of this file's own, away from the other suites' ports (3578 dev, 358x, 360x).
 const RELAY_PORT = 3620 + Number(process.env.TC_PORT_OFFSET ?? 0);
 const OUTAGE_MS = 5000;
+/** Recovery waits are generous: a loaded CI machine is slow, and a recovery that never comes still fails. */
+const LONG = 60_000;
 const secret = randomBytes(24).toString('hex');
 let coturn: Coturn | null = null;
+/** The relay's URLs, the same across its restart on the same port. */
+let relayUrls: string[] = [];
 let server: { origin: string; close: () => Promise<void> };
 const open: HarnessPeer[] = [];
 
 beforeAll(async () => {
   coturn = await startCoturn({ port: RELAY_PORT, secrets: [secret] });
+  relayUrls = coturn.urls;
   server = await serveHarness();
 });
 afterEach(async () => {
@@ -27,33 +32,15 @@ afterAll(async () => {
   await coturn?.stop();
 });
 
-/** TURN REST API credentials (coturn use-auth-secret), as getIceServers mints them. */
-function iceServers(uid: string): RTCIceServer[] {
-  const username = `${Math.floor(Date.now() / 1000) + 3600}:${uid}`;
-  const credential = createHmac('sha1', secret).update(username).digest('base64');
-  return [{ urls: [`turn:127.0.0.1:${RELAY_PORT}?transport=udp`, `turn:127.0.0.1:${RELAY_PORT}?transport=tcp`], username, credential }];
-}
-
 async function relayedPair() {
   const call = await arrangeCall();
   const [clinician, patient] = await Promise.all(
     [call.clinician, call.patient].map((who) =>
-      openPeer(harnessUrl(server.origin, call, who, { relay: '1', ice: JSON.stringify(iceServers(who.uid)) })),
+      openPeer(harnessUrl(server.origin, call, who, { relay: '1', ice: JSON.stringify(relayIceServers(secret, who.uid, relayUrls)) })),
     ),
   );
   open.push(clinician!, patient!);
   return { call, clinician: clinician!, patient: patient! };
-}
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 150));
-    last = await read();
-  }
-  return last;
 }
 
 /** Connected, and the remote <video> has shown more than `after` frames (rVFC count, kept across connections). */
@@ -82,8 +69,8 @@ describe('a relay-only call when the relay goes down for 5 s', () => {
 async function outageAndRecovery(p: Awaited<ReturnType<typeof relayedPair>>) {
   await Promise.all([p.clinician.start(), p.patient.start()]);
   const read = () => Promise.all([p.clinician.info(), p.patient.info()]);
-  await until(read, ([c, q]) => showingPast(0)(c) && showingPast(0)(q), 'frames on both sides through the relay');
-  const [c0, q0] = await until(read, ([c, q]) => c.candidateType === 'relay' && q.candidateType === 'relay', 'relay candidates in the quality snapshot');
+  await until(read, ([c, q]) => showingPast(0)(c) && showingPast(0)(q), 'frames on both sides through the relay', LONG);
+  const [c0, q0] = await until(read, ([c, q]) => c.candidateType === 'relay' && q.candidateType === 'relay', 'relay candidates in the quality snapshot', LONG);
   expect([c0.iceRestarts, q0.iceRestarts]).toEqual([0, 0]);
 
   await coturn!.stop();
@@ -111,6 +98,7 @@ async function outageAndRecovery(p: Awaited<ReturnType<typeof relayedPair>>) {
     },
     ([c, q]) => showingPast(cBack!.framesShown)(c) && showingPast(qBack!.framesShown)(q),
     'frames on both sides after the relay came back',
+    LONG,
   );
   expect(statesSeen.clinician).toContain('reconnecting');
   expect(statesSeen.patient).toContain('reconnecting');
@@ -118,8 +106,8 @@ async function outageAndRecovery(p: Awaited<ReturnType<typeof relayedPair>>) {
   expect([c1.state, q1.state]).toEqual(['connected', 'connected']);
   expect([c1.error, q1.error]).toEqual([null, null]);
   expect([c1.sessionId, q1.sessionId]).toEqual([c0.sessionId, q0.sessionId]);
-  const [c2, q2] = await until(read, ([c, q]) => c.candidateType !== null && q.candidateType !== null, 'the quality snapshot');
+  const [c2, q2] = await until(read, ([c, q]) => c.candidateType !== null && q.candidateType !== null, 'the quality snapshot', LONG);
   expect([c2.candidateType, q2.candidateType]).toEqual(['relay', 'relay']);
   // Still flowing, not a last frame or two.
-  await until(read, ([c, q]) => c.framesShown > c1.framesShown + 10 && q.framesShown > q1.framesShown + 10, 'frames still flowing');
+  await until(read, ([c, q]) => c.framesShown > c1.framesShown + 10 && q.framesShown > q1.framesShown + 10, 'frames still flowing', LONG);
 }

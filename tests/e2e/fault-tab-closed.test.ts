@@ -4,7 +4,7 @@
 import { chromium, type Browser, type BrowserServer } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../support/browser';
-import { arrangeCall, harnessUrl, openPeer, openPeerIn, serveHarness, type ArrangedCall, type HarnessPeer } from '../../web/harness/driver';
+import { arrangeCall, harnessUrl, openPeer, openPeerIn, serveHarness, until, type ArrangedCall, type HarnessPeer } from '../../web/harness/driver';
 
 type Info = Awaited<ReturnType<HarnessPeer['info']>>;
 
@@ -21,17 +21,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await read();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 150));
-    last = await read();
-  }
-  return last;
-}
-
 /** Connected, and the remote <video> has shown more than `after` frames (rVFC count of that page). */
 const showingPast = (after: number) => (i: Info) =>
   i.state === 'connected' && i.remotePresent && i.framesShown > after + 10 && (i.framesDecoded ?? 0) > 0;
@@ -45,7 +34,7 @@ async function clinicianIn(call: ArrangedCall): Promise<HarnessPeer> {
 /** Both sides connected and decoding; returns the clinician's view at that moment. */
 async function inCall(clinician: HarnessPeer, patient: HarnessPeer): Promise<[Info, Info]> {
   await Promise.all([clinician.start(), patient.start()]);
-  return until(() => Promise.all([clinician.info(), patient.info()]), ([c, q]) => showingPast(0)(c) && showingPast(0)(q), 'frames on both sides');
+  return until(() => Promise.all([clinician.info(), patient.info()]), ([c, q]) => showingPast(0)(c) && showingPast(0)(q), 'frames on both sides', 60_000);
 }
 
 /** The patient comes back in `browser`, and frames flow again both ways. */
@@ -58,6 +47,7 @@ async function rejoins(browser: Browser, call: ArrangedCall, clinician: HarnessP
     () => Promise.all([clinician.info(), patient.info()]),
     ([c, q]) => showingPast(clinicianGone.framesShown)(c) && showingPast(0)(q),
     'frames on both sides after the patient rejoined',
+    60_000,
   );
   expect(q.sessionId).not.toBe(goneSession);
   expect(c.sessionId).toBe(before.sessionId);

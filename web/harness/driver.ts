@@ -14,6 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { adminApp, adminDb } from '../../tests/support/admin';
 import { launchChromium } from '../../tests/support/browser';
 import { PROJECT_ID, authHost, firestoreHost } from '../../tests/support/emulators';
+import { turnRestCredential } from '../../functions/src/turn/coturn';
 import type { HarnessInfo } from './call';
 
 const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -159,6 +160,11 @@ export async function openPeer(url: string): Promise<HarnessPeer> {
 }
 
 export { PROJECT_ID };
+
+/** ICE servers for a relay of our own, with the credential getIceServers' coturn provider mints (valid 1 h). */
+export function relayIceServers(secret: string, uid: string, urls: string[]): RTCIceServer[] {
+  return [{ urls, ...turnRestCredential(secret, uid, Date.now() / 1000 + 3600) }];
+}
 
 /** Polls `read` until `ok` holds; the error shows the last value read. */
 export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, ms = 30_000): Promise<T> {

@@ -2,7 +2,7 @@ import { Timestamp, type DocumentReference, type Firestore, type Transaction } f
 import { appendAudit, type AuditActor } from '../audit/append';
 import type { Caller, RequestContext } from '../lib/callable';
 import { fail } from '../lib/errors';
-import type { ConsultDoc, ConsultStatus, InviteDoc } from '../lib/model';
+import type { ConsultDoc, InviteDoc } from '../lib/model';
 
 /** Shared by the consult callables: where things live, who owns a consult, how a change is recorded. */
 
@@ -61,8 +61,4 @@ export function recordChange(db: Firestore, tx: Transaction, change: ConsultChan
     updatedAt: Timestamp.fromMillis(change.nowMs),
     auditHead: head,
   });
-}
-
-export function statusResult(consultId: string, status: ConsultStatus): { consultId: string; status: ConsultStatus } {
-  return { consultId, status };
 }

@@ -99,6 +99,17 @@ interface LocalState {
   describedAt: number;
 }
 
+/** A connection's local state before it describes anything (seq and timing carry over). */
+const NOTHING_DESCRIBED: Omit<LocalState, 'seq' | 'describedAt'> = {
+  description: null,
+  ufrag: null,
+  candidates: [],
+  complete: false,
+  publishedSeq: null,
+  publishedCandidates: 0,
+  sentSeq: null,
+};
+
 export class Negotiator {
   readonly polite: boolean;
   private pc: PeerConnectionLike | null = null;
@@ -123,17 +134,7 @@ export class Negotiator {
   private readonly addedCandidates = new Set<string>();
   private appliedCandidateCount = 0;
 
-  private local: LocalState = {
-    seq: 0,
-    description: null,
-    ufrag: null,
-    candidates: [],
-    complete: false,
-    publishedSeq: null,
-    publishedCandidates: 0,
-    sentSeq: null,
-    describedAt: 0,
-  };
+  private local: LocalState = { seq: 0, describedAt: 0, ...NOTHING_DESCRIBED };
   private flushTimer: unknown = null;
   /** No offer to anyone is written before this time (see reofferDelayMs). */
   private quietUntil = 0;
@@ -222,16 +223,7 @@ export class Negotiator {
     this.cancelFlush();
     const pc = this.opts.createPeerConnection();
     this.pc = pc;
-    this.local = {
-      ...this.local,
-      description: null,
-      ufrag: null,
-      candidates: [],
-      complete: false,
-      publishedSeq: null,
-      publishedCandidates: 0,
-      sentSeq: null,
-    };
+    this.local = { ...this.local, ...NOTHING_DESCRIBED };
     this.remoteFingerprint = null;
     this.remoteUfrag = null;
     this.addedCandidates.clear();
