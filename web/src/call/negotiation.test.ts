@@ -61,6 +61,20 @@ describe('negotiation over the peer documents', () => {
     expect(docs.writes).toBe(2);
   });
 
+  it('a negotiationneeded fired while that offer is being applied does not start a second negotiation', async () => {
+    // The browser queues negotiationneeded when the tracks are added; it may fire while the
+    // waiting offer is still being applied (the state is still "stable"), and run after the answer.
+    const { docs, network, clinician, patient } = call();
+    network.remoteDescriptionMs = 20;
+    clinician.join();
+    await eventually(() => docs.docs.get('clinician')?.description?.type === 'offer', 'the waiting offer');
+    patient.join({ startAfterMs: 30 });
+    await eventually(() => connected(clinician, patient), 'the call to connect', 1000);
+    await settle(100);
+    expect(patient.events.filter((e) => e.type === 'described').map((e) => e.type === 'described' && e.kind)).toEqual(['answer']);
+    expect(docs.writes).toBe(2);
+  });
+
   it('gathering that completes while the answer is being written costs no second write', async () => {
     const { docs, clinician, patient } = call();
     docs.ackDelayMs = 80; // a slow server: the answer's write is still in flight when gathering ends

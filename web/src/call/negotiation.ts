@@ -124,6 +124,8 @@ export class Negotiator {
   private remoteKnown = false;
   /** The other side's latest document when it arrived before start() made a connection. */
   private early: { signal: PeerSignal | null } | null = null;
+  /** An ICE restart was asked for and its offer not yet made. */
+  private restartWanted = false;
   /** A connection that needed an offer before their document was read. */
   private offerDeferred: PeerConnectionLike | null = null;
   private readonly departed = new Set<string>();
@@ -185,6 +187,7 @@ export class Negotiator {
   /** A fresh ICE generation on the current connection (new ufrag, same DTLS). */
   restartIce(): void {
     this.enqueue(async () => {
+      this.restartWanted = true;
       this.pc?.restartIce();
     });
   }
@@ -229,6 +232,7 @@ export class Negotiator {
     this.addedCandidates.clear();
     this.appliedCandidateCount = 0;
     this.ignoring = false;
+    this.restartWanted = false; // a new connection gathers afresh anyway
     pc.onnegotiationneeded = () => this.enqueue(() => this.makeOffer(pc));
     pc.onicecandidate = (ev) => this.onLocalCandidate(pc, ev.candidate);
     this.emit({ type: 'connection-replaced', pc });
@@ -246,12 +250,17 @@ export class Negotiator {
 
   private async makeOffer(pc: PeerConnectionLike): Promise<void> {
     if (pc !== this.pc || pc.signalingState !== 'stable') return;
+    // negotiationneeded can be stale: queued when the tracks were added, fired while the waiting
+    // offer was being applied (the state still "stable"), run after we answered it. A connection
+    // that has negotiated offers again only for an ICE restart (we never add tracks later).
+    if (pc.remoteDescription !== null && !this.restartWanted) return;
     if (!this.remoteKnown) {
       // Their document may hold an offer for us: answering it at once beats offering, rolling
       // back and gathering again. Decided once it has been read (see handleRemote).
       this.offerDeferred = pc;
       return;
     }
+    this.restartWanted = false;
     await pc.setLocalDescription();
     this.describeLocal(pc);
   }
