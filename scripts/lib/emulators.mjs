@@ -10,7 +10,8 @@ import { storedZip } from './zip.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PROJECT_ID = 'demo-teleconsulta';
-export const REGION = 'southamerica-east1';
+// The functions' own region file (imported by functions/src/lib/api.ts), so the two cannot differ.
+export const REGION = JSON.parse(readFileSync(path.join(ROOT, 'functions/src/lib/region.json'), 'utf8')).functions;
 const PREINSTALLED_FIRESTORE_JAR =
   '/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar';
 const require = createRequire(import.meta.url);

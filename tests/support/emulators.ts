@@ -3,6 +3,7 @@ import { initializeApp, deleteApp, type FirebaseApp } from 'firebase/app';
 import { connectAuthEmulator, getAuth, signInAnonymously, signInWithEmailAndPassword, type Auth } from 'firebase/auth';
 import { connectFunctionsEmulator, getFunctions, httpsCallable, type Functions } from 'firebase/functions';
 import { connectFirestoreEmulator, getFirestore, type Firestore } from 'firebase/firestore';
+import { FUNCTIONS_REGION } from '../../functions/src/lib/api';
 
 function need(name: string): string {
   const value = process.env[name];
@@ -11,7 +12,7 @@ function need(name: string): string {
 }
 
 export const PROJECT_ID = process.env.TC_PROJECT_ID ?? 'demo-teleconsulta';
-export const REGION = process.env.TC_REGION ?? 'southamerica-east1';
+export const REGION = process.env.TC_REGION ?? FUNCTIONS_REGION;
 export const authHost = () => need('FIREBASE_AUTH_EMULATOR_HOST');
 export const firestoreHost = () => need('FIRESTORE_EMULATOR_HOST');
 export const functionsOrigin = () => need('TC_FUNCTIONS_ORIGIN');

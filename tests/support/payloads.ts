@@ -2,15 +2,10 @@
 // Bodies are raw JSON text of the callable protocol (`{"data": …}`), so keys such as
 // `__proto__` reach the server as written instead of being eaten by a JS object literal.
 
-export type CallableName =
-  | 'scheduleConsult'
-  | 'cancelConsult'
-  | 'redeemInvite'
-  | 'recordConsent'
-  | 'withdrawConsent'
-  | 'admitPatient'
-  | 'endConsult'
-  | 'getIceServers';
+import { FUNCTIONS_REGION, type CallableName as AnyCallableName } from '../../functions/src/lib/api';
+
+/** Every callable a deploy has (benchNoop exists only in the emulator). */
+export type CallableName = Exclude<AnyCallableName, 'benchNoop'>;
 
 export const CALLABLE_NAMES: readonly CallableName[] = [
   'scheduleConsult',
@@ -341,7 +336,7 @@ function env(name: string): string {
 }
 
 export function callableUrl(name: string): string {
-  return `${env('TC_FUNCTIONS_ORIGIN')}/${process.env.TC_PROJECT_ID ?? 'demo-teleconsulta'}/${process.env.TC_REGION ?? 'southamerica-east1'}/${name}`;
+  return `${env('TC_FUNCTIONS_ORIGIN')}/${process.env.TC_PROJECT_ID ?? 'demo-teleconsulta'}/${process.env.TC_REGION ?? FUNCTIONS_REGION}/${name}`;
 }
 
 /** How long one request may take before it counts as lost (the functions emulator drops a request whose worker failed to load). */

@@ -1,14 +1,15 @@
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { z } from 'zod';
-import { actorOf, appendAudit } from '../audit/append';
+import { actorOf } from '../audit/append';
 import { isClosed, nextStatus } from '../consults/status';
+import { consentRef, loadForParticipant, recordChange } from '../consults/store';
 import type { RecordConsentResult } from '../lib/api';
 import { callable, type Caller, type RequestContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import type { ConsentDoc } from '../lib/model';
-import { readConsentState, userAgentOf } from './participant';
+import { CONSENT_REFUSALS, userAgentOf } from './caller';
 import { zRecordConsentRequest } from './schemas';
 import { consentText } from './texts';
 
@@ -27,9 +28,11 @@ export async function acceptConsent(
   input: RecordConsentInput,
 ): Promise<RecordConsentResult> {
   return db.runTransaction(async (tx) => {
-    const { refs, consult, kind, consent: consentSnap, withdrawal: withdrawalSnap } = await readConsentState(tx, db, input.consultId, caller.uid);
+    const { consultId } = input;
+    const participation = { consultId, uid: caller.uid, refusals: CONSENT_REFUSALS };
+    const { consult, role: kind, consent: existing, withdrawn } = await loadForParticipant(tx, db, participation);
 
-    if (withdrawalSnap.exists) {
+    if (withdrawn) {
       fail('consent_withdrawn', 'You withdrew your consent to this consult, so it cannot be given again here. Ask the clinic for a new link.');
     }
     if (isClosed(consult.status)) {
@@ -45,16 +48,15 @@ export async function acceptConsent(
       fail('consent_text_mismatch', 'The consent text you read is not the one on record for this version. Reload the page and read it again.');
     }
 
-    if (consentSnap.exists) {
-      const existing = consentSnap.data() as ConsentDoc<Timestamp>;
+    if (existing) {
       if (existing.textVersion !== input.version) {
         fail('consent_exists', `You already accepted consent version ${existing.textVersion} for this consult.`);
       }
-      return { consultId: input.consultId, status: consult.status, acceptedAt: existing.acceptedAt.toDate().toISOString() };
+      return { consultId, status: consult.status, acceptedAt: existing.acceptedAt.toDate().toISOString() };
     }
 
-    const now = clock.now();
-    const acceptedAt = Timestamp.fromMillis(now);
+    const nowMs = clock.now();
+    const acceptedAt = Timestamp.fromMillis(nowMs);
     const consent: ConsentDoc<Timestamp> = {
       uid: caller.uid,
       kind,
@@ -65,24 +67,20 @@ export async function acceptConsent(
       userAgent: userAgentOf(request.userAgent),
       acceptedAt,
     };
-    tx.create(refs.consent, consent);
+    tx.create(consentRef(db, consultId, caller.uid), consent);
 
     const status = kind === 'patient' && consult.status === 'scheduled' ? nextStatus(consult.status, 'patient_consented') : consult.status;
-    const auditHead = appendAudit(db, tx, consult.auditHead, {
-      consultId: input.consultId,
+    recordChange(db, tx, {
+      consultId,
+      consult,
+      patch: { status, ...(kind === 'patient' ? { patientProgress: 'consented' as const } : {}) },
       action: 'consent.recorded',
       actor: actorOf(caller, kind === 'patient'),
-      atMs: now,
+      nowMs,
       request,
       details: { kind, version: current.version, locale: input.locale, recording: input.recording },
     });
-    tx.update(refs.consult, {
-      status,
-      ...(kind === 'patient' ? { patientProgress: 'consented' } : {}),
-      updatedAt: acceptedAt,
-      auditHead,
-    });
-    return { consultId: input.consultId, status, acceptedAt: acceptedAt.toDate().toISOString() };
+    return { consultId, status, acceptedAt: acceptedAt.toDate().toISOString() };
   });
 }
 

@@ -1,14 +1,15 @@
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import type { z } from 'zod';
-import { actorOf, appendAudit } from '../audit/append';
+import { actorOf } from '../audit/append';
 import { isClosed, nextStatus } from '../consults/status';
+import { loadForParticipant, peerRef, recordChange, withdrawalRef } from '../consults/store';
 import type { WithdrawConsentResult } from '../lib/api';
 import { callable, type Caller, type RequestContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import type { ConsentWithdrawalDoc } from '../lib/model';
-import { readConsentState, userAgentOf } from './participant';
+import { CONSENT_REFUSALS, userAgentOf } from './caller';
 import { zWithdrawConsentRequest } from './schemas';
 
 type WithdrawConsentInput = z.infer<typeof zWithdrawConsentRequest>;
@@ -26,41 +27,42 @@ export async function revokeConsent(
   input: WithdrawConsentInput,
 ): Promise<WithdrawConsentResult> {
   return db.runTransaction(async (tx) => {
-    const { refs, consult, kind, consent: consentSnap, withdrawal: withdrawalSnap } = await readConsentState(tx, db, input.consultId, caller.uid);
+    const { consultId } = input;
+    const participation = { consultId, uid: caller.uid, refusals: CONSENT_REFUSALS };
+    const { consult, role: kind, consent, withdrawn } = await loadForParticipant(tx, db, participation);
 
-    if (withdrawalSnap.exists) {
+    if (withdrawn) {
       fail('consent_withdrawn', 'You have already withdrawn your consent to this consult; nothing more to do.');
     }
-    if (!consentSnap.exists) fail('consent_required', 'You have not given consent to this consult, so there is none to withdraw.');
+    if (!consent) fail('consent_required', 'You have not given consent to this consult, so there is none to withdraw.');
 
-    const now = clock.now();
-    const withdrawnAt = Timestamp.fromMillis(now);
+    const nowMs = clock.now();
+    const withdrawnAt = Timestamp.fromMillis(nowMs);
     const withdrawal: ConsentWithdrawalDoc<Timestamp> = { uid: caller.uid, withdrawnAt, userAgent: userAgentOf(request.userAgent) };
-    tx.create(refs.withdrawal, withdrawal);
+    tx.create(withdrawalRef(db, consultId, caller.uid), withdrawal);
 
     const ends = !isClosed(consult.status);
     const status = ends ? nextStatus(consult.status, 'consent_withdrawn') : consult.status;
     // The call is over for this participant at once; once the consult ends, for the other side too.
-    tx.delete(refs.peer(caller.uid));
+    tx.delete(peerRef(db, consultId, caller.uid));
     const other = kind === 'patient' ? consult.clinicianUid : consult.patientUid;
-    if (ends && other) tx.delete(refs.peer(other));
+    if (ends && other) tx.delete(peerRef(db, consultId, other));
 
-    const auditHead = appendAudit(db, tx, consult.auditHead, {
-      consultId: input.consultId,
+    recordChange(db, tx, {
+      consultId,
+      consult,
+      patch: {
+        status,
+        ...(kind === 'patient' ? { patientProgress: 'withdrawn' as const } : {}),
+        ...(ends ? { endedAt: withdrawnAt, endReason: 'consent_withdrawn' as const } : {}),
+      },
       action: 'consent.withdrawn',
       actor: actorOf(caller, kind === 'patient'),
-      atMs: now,
+      nowMs,
       request,
       details: { kind, statusBefore: consult.status, status },
     });
-    tx.update(refs.consult, {
-      status,
-      ...(kind === 'patient' ? { patientProgress: 'withdrawn' } : {}),
-      ...(ends ? { endedAt: withdrawnAt, endReason: 'consent_withdrawn' } : {}),
-      updatedAt: withdrawnAt,
-      auditHead,
-    });
-    return { consultId: input.consultId, status, withdrawnAt: withdrawnAt.toDate().toISOString() };
+    return { consultId, status, withdrawnAt: withdrawnAt.toDate().toISOString() };
   });
 }
 

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import { zConsultRef } from '../lib/schemas';
-import { assertOwner, consentInForce, readConsult, recordChange } from './consult';
+import { assertOwner, readConsent, readConsult, recordChange } from './store';
 import { nextStatus } from './status';
 
 export async function admitPatientWith(
@@ -20,7 +20,7 @@ export async function admitPatientWith(
     assertOwner(consult, caller);
     const status = nextStatus(consult.status, 'admit');
     // The consent is re-read here: a withdrawal may have landed since the patient reached the waiting room.
-    if (!consult.patientUid || !(await consentInForce(tx, db, consultId, consult.patientUid))) {
+    if (!consult.patientUid || !(await readConsent(tx, db, consultId, consult.patientUid)).inForce) {
       fail('consent_required', 'The patient has no consent in force for this consult, so they cannot be admitted.');
     }
     const nowMs = clock.now();

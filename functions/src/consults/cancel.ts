@@ -5,7 +5,7 @@ import { callable, type CallableContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { firestore } from '../lib/firebase';
 import { zConsultRef } from '../lib/schemas';
-import { assertOwner, readConsult, recordChange } from './consult';
+import { assertOwner, readConsult, recordChange } from './store';
 import { nextStatus } from './status';
 
 export async function cancelConsultWith(

@@ -5,7 +5,7 @@ import { callable, type CallableContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { firestore } from '../lib/firebase';
 import { zConsultRef } from '../lib/schemas';
-import { assertOwner, consultRef, readConsult, recordChange } from './consult';
+import { assertOwner, peersRef, readConsult, recordChange } from './store';
 import { nextStatus } from './status';
 
 export async function endConsultWith(
@@ -19,7 +19,7 @@ export async function endConsultWith(
     assertOwner(consult, caller);
     const status = nextStatus(consult.status, 'end');
     // Signaling documents (SDP, ICE candidates with addresses) go with the call that needed them.
-    const peers = await tx.get(consultRef(db, consultId).collection('peers'));
+    const peers = await tx.get(peersRef(db, consultId));
     const nowMs = clock.now();
     recordChange(db, tx, {
       consultId,

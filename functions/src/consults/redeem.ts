@@ -1,20 +1,62 @@
-import { Timestamp, type Firestore } from 'firebase-admin/firestore';
+import { Timestamp, type Firestore, type Transaction } from 'firebase-admin/firestore';
 import { actorOf } from '../audit/append';
 import { CONSENT_VERSIONS } from '../consent/versions';
 import type { RedeemInviteRequest, RedeemInviteResult } from '../lib/api';
-import { callable, type CallableContext } from '../lib/callable';
+import { callable, type CallableContext, type Caller, type RequestContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { AppError, fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import { REDEEM_FAILURES_PER_USER, rateLimitRef, recordHit, windowState, type RateLimitDoc } from '../lib/rateLimit';
 import { zRedeemInviteRequest } from '../lib/schemas';
-import { consentInForce, consultRef, inviteRef, recordChange, type StoredConsult, type StoredInvite } from './consult';
+import { consultRef, inviteRef, readConsent, recordChange, roleIn, type StoredConsult, type StoredInvite } from './store';
 import { afterFailure, secretMatches } from './invite';
 import { isClosed } from './status';
 
 const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 
 const INVALID_LINK = 'This invite link is not valid. Check that you opened the whole link you were sent, or ask the clinic for a new one.';
+
+interface Attempt {
+  consultId: string;
+  caller: Caller;
+  request: RequestContext;
+  nowMs: number;
+}
+
+/** A wrong secret counts on the invite (a lock after every ten) and in the consult's audit chain. */
+function countWrongSecret(db: Firestore, tx: Transaction, attempt: Attempt, consult: StoredConsult, invite: StoredInvite): void {
+  const failure = afterFailure(invite.failedAttempts, attempt.nowMs);
+  tx.update(inviteRef(db, attempt.consultId), {
+    failedAttempts: failure.failedAttempts,
+    ...(failure.lockedUntilMs !== null ? { lockedUntil: Timestamp.fromMillis(failure.lockedUntilMs) } : {}),
+  });
+  recordChange(db, tx, {
+    consultId: attempt.consultId,
+    consult,
+    patch: {},
+    action: 'invite.redeem_failed',
+    actor: actorOf(attempt.caller, true),
+    nowMs: attempt.nowMs,
+    request: attempt.request,
+    details: { reason: 'wrong_secret', failedAttempts: failure.failedAttempts, locked: failure.lockedUntilMs !== null },
+  });
+}
+
+/** With the right secret, refusals describe the consult, and are not guessing. */
+function assertRedeemable(consult: StoredConsult, invite: StoredInvite, boundToCaller: boolean, nowMs: number): void {
+  if (isClosed(consult.status)) {
+    fail('consult_closed', `This consult has ${consult.status === 'cancelled' ? 'been cancelled' : 'ended'}. If you still need it, contact the clinic.`);
+  }
+  if (invite.expiresAt.toMillis() <= nowMs) {
+    fail('invite_expired', 'This invite link has expired. Ask the clinic for a new one.');
+  }
+  if (invite.redeemedBy !== null && !boundToCaller) {
+    fail(
+      'invite_taken',
+      'This invite link has already been opened on another device or browser. Open it where you first did, or ask the clinic for a new link.',
+    );
+  }
+}
 
 /**
  * Binds a consult's patient to the first signed-in user who presents the invite's secret; the
@@ -37,7 +79,7 @@ export async function redeemInviteWith(
     const invite = inviteSnap?.exists ? (inviteSnap.data() as StoredInvite) : null;
     const limiter = windowState(limiterSnap?.data() as Partial<RateLimitDoc> | undefined, REDEEM_FAILURES_PER_USER, nowMs);
 
-    if (consult && consult.clinicianUid === caller.uid) {
+    if (consult && roleIn(consult, caller.uid) === 'clinician') {
       fail('not_participant', 'You scheduled this consult: open it from your dashboard. The invite link is for the patient.');
     }
     // The patient already bound to the invite is never locked out by someone else's guessing.
@@ -62,39 +104,12 @@ export async function redeemInviteWith(
       );
     }
     if (!secretMatches(secret, invite.secretHash)) {
-      const failure = afterFailure(invite.failedAttempts, nowMs);
       recordHit(tx, limiterRef, REDEEM_FAILURES_PER_USER, limiter);
-      tx.update(inviteRef(db, consultId), {
-        failedAttempts: failure.failedAttempts,
-        ...(failure.lockedUntilMs !== null ? { lockedUntil: Timestamp.fromMillis(failure.lockedUntilMs) } : {}),
-      });
-      recordChange(db, tx, {
-        consultId,
-        consult,
-        patch: {},
-        action: 'invite.redeem_failed',
-        actor: actorOf(caller, true),
-        nowMs,
-        request,
-        details: { reason: 'wrong_secret', failedAttempts: failure.failedAttempts, locked: failure.lockedUntilMs !== null },
-      });
+      countWrongSecret(db, tx, { consultId, caller, request, nowMs }, consult, invite);
       return new AppError('invite_invalid', INVALID_LINK);
     }
-
-    // The secret is right: from here on, refusals describe the consult, and are not guessing.
-    if (isClosed(consult.status)) {
-      fail('consult_closed', `This consult has ${consult.status === 'cancelled' ? 'been cancelled' : 'ended'}. If you still need it, contact the clinic.`);
-    }
-    if (invite.expiresAt.toMillis() <= nowMs) {
-      fail('invite_expired', 'This invite link has expired. Ask the clinic for a new one.');
-    }
-    if (invite.redeemedBy !== null && !boundToCaller) {
-      fail(
-        'invite_taken',
-        'This invite link has already been opened on another device or browser. Open it where you first did, or ask the clinic for a new link.',
-      );
-    }
-    const consentRecorded = await consentInForce(tx, db, consultId, caller.uid);
+    assertRedeemable(consult, invite, boundToCaller, nowMs);
+    const consentRecorded = (await readConsent(tx, db, consultId, caller.uid)).inForce;
     if (!boundToCaller) tx.update(inviteRef(db, consultId), { redeemedBy: caller.uid });
     recordChange(db, tx, {
       consultId,

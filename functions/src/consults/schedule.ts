@@ -7,7 +7,7 @@ import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import { zScheduleConsultRequest } from '../lib/schemas';
-import { consultRef, inviteRef, type StoredConsult, type StoredInvite } from './consult';
+import { createConsult, newConsultId, type StoredConsult, type StoredInvite } from './store';
 import { hashInviteSecret, inviteExpiresAtMs, inviteUrl, newInviteSecret } from './invite';
 
 /** Where patients open invite links; the web app may build its own link from consultId + secret. */
@@ -41,12 +41,12 @@ export async function scheduleConsultWith(
   checkScheduledFor(scheduledForMs, nowMs);
   const secret = newInviteSecret();
   const expiresAtMs = inviteExpiresAtMs(scheduledForMs, data.durationMinutes);
-  const ref = consultRef(db, db.collection('consults').doc().id);
+  const consultId = newConsultId(db);
   const now = Timestamp.fromMillis(nowMs);
 
   await db.runTransaction(async (tx) => {
     const auditHead = appendAudit(db, tx, NO_HEAD, {
-      consultId: ref.id,
+      consultId,
       action: 'consult.scheduled',
       actor: actorOf(caller),
       atMs: nowMs,
@@ -75,14 +75,13 @@ export async function scheduleConsultWith(
       lockedUntil: null,
       redeemedBy: null,
     };
-    tx.create(ref, consult);
-    tx.create(inviteRef(db, ref.id), invite);
+    createConsult(tx, db, consultId, consult, invite);
   });
 
   return {
-    consultId: ref.id,
+    consultId,
     secret,
-    inviteUrl: inviteUrl(origin, ref.id, secret),
+    inviteUrl: inviteUrl(origin, consultId, secret),
     inviteExpiresAt: new Date(expiresAtMs).toISOString(),
   };
 }

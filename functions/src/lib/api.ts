@@ -1,8 +1,10 @@
 // Requests and results of the callable functions: the contract with the web app.
 // Functions re-check every request with the zod schemas in schemas.ts.
 import type { ConsultStatus } from './model';
+import region from './region.json';
 
-export const FUNCTIONS_REGION = 'southamerica-east1';
+/** In region.json because the emulator scripts, plain Node, cannot import TypeScript. */
+export const FUNCTIONS_REGION: string = region.functions;
 
 export interface ScheduleConsultRequest {
   patientLabel: string;
@@ -77,3 +79,20 @@ export interface GetIceServersResult {
   expiresAt: string;
   provider: 'twilio' | 'coturn' | 'stun';
 }
+
+/** Every callable by name, with what it takes and what it answers: functions and web type against this one map. */
+export interface Callables {
+  scheduleConsult: { request: ScheduleConsultRequest; result: ScheduleConsultResult };
+  cancelConsult: { request: ConsultRef; result: StatusResult };
+  redeemInvite: { request: RedeemInviteRequest; result: RedeemInviteResult };
+  recordConsent: { request: RecordConsentRequest; result: RecordConsentResult };
+  withdrawConsent: { request: ConsultRef; result: WithdrawConsentResult };
+  admitPatient: { request: ConsultRef; result: StatusResult };
+  endConsult: { request: ConsultRef; result: StatusResult };
+  getIceServers: { request: GetIceServersRequest; result: GetIceServersResult };
+  /** Emulator only: the baseline of `npm run bench`. */
+  benchNoop: { request: ConsultRef; result: ConsultRef };
+}
+export type CallableName = keyof Callables;
+export type RequestOf<N extends CallableName> = Callables[N]['request'];
+export type ResultOf<N extends CallableName> = Callables[N]['result'];

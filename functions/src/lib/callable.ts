@@ -1,6 +1,7 @@
 import { onCall, type CallableRequest, type CallableOptions } from 'firebase-functions/v2/https';
 import { logger } from 'firebase-functions/v2';
 import type { z } from 'zod';
+import type { CallableName, RequestOf, ResultOf } from './api';
 import { AppError, fail, toHttpsError } from './errors';
 import { parseInput } from './input';
 import { consultIdOf, logOutcome } from './log';
@@ -66,16 +67,17 @@ function checkAudience(caller: Caller | null, audience: Audience): Caller {
 /**
  * A callable in the order every one of ours follows: check the caller, parse the input, run
  * the handler. Every expected failure becomes an HttpsError with a sentence; anything else is
- * logged and answered as `internal` without details.
+ * logged and answered as `internal` without details. Its schema and handler are typed against
+ * the callable's entry in `Callables` (api.ts), the contract the web calls it by.
  */
-export function callable<S extends z.ZodType, Result>(
-  name: string,
+export function callable<N extends CallableName, S extends z.ZodType<RequestOf<N>>>(
+  name: N,
   schema: S,
   audience: Audience,
-  handler: (ctx: CallableContext<z.infer<S>>) => Promise<Result>,
+  handler: (ctx: CallableContext<z.infer<S>>) => Promise<ResultOf<N>>,
   options: CallableOptions = {},
 ) {
-  return onCall({ cors: callableCors(), ...options }, async (request: CallableRequest<unknown>): Promise<Result> => {
+  return onCall({ cors: callableCors(), ...options }, async (request: CallableRequest<unknown>): Promise<ResultOf<N>> => {
     const started = Date.now();
     let consultId: string | null = null;
     try {

@@ -1,5 +1,16 @@
 import { Timestamp, type DocumentReference, type Firestore, type Query, type QueryDocumentSnapshot } from 'firebase-admin/firestore';
-import { appendAudit, appendSystemAudit, type AuditHead } from '../audit/append';
+import { appendSystemAudit } from '../audit/append';
+import { transition } from '../consults/status';
+import {
+  consultOf,
+  consultsCollection,
+  everyPeer,
+  everyPrivate,
+  everyStats,
+  isInvite,
+  recordChange,
+  type StoredConsult,
+} from '../consults/store';
 import type { Clock } from '../lib/clock';
 import type { ConsultDoc, ConsultStatus, InviteDoc } from '../lib/model';
 import type { Retention } from './retention';
@@ -69,19 +80,21 @@ export async function deleteInChunks(db: Firestore, refs: DocumentReference[]): 
 async function expireConsult(db: Firestore, ref: DocumentReference, nowMs: number, graceMs: number): Promise<boolean> {
   return db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    const consult = snap.data() as ConsultDoc | undefined;
-    if (!consult || !OPEN.includes(consult.status)) return false;
+    const consult = snap.data() as StoredConsult | undefined;
+    if (!consult) return false;
+    const expired = transition(consult.status, 'expire');
+    if (!expired.ok) return false;
     const start = millisOf(consult.scheduledFor);
     if (start === null || start + consult.durationMinutes * 60_000 + graceMs > nowMs) return false;
-    const now = Timestamp.fromMillis(nowMs);
-    const head: AuditHead = appendAudit(db, tx, consult.auditHead, {
+    recordChange(db, tx, {
       consultId: ref.id,
+      consult,
+      patch: { status: expired.status, endReason: 'expired', endedAt: Timestamp.fromMillis(nowMs) },
       action: 'consult.expired',
       actor: { uid: null, role: 'system' },
-      atMs: nowMs,
+      nowMs,
       details: { from: consult.status },
     });
-    tx.update(ref, { status: 'ended', endReason: 'expired', endedAt: now, updatedAt: now, auditHead: head });
     return true;
   });
 }
@@ -89,8 +102,7 @@ async function expireConsult(db: Firestore, ref: DocumentReference, nowMs: numbe
 async function expireAbandoned(db: Firestore, nowMs: number, retention: Retention): Promise<number> {
   const graceMs = retention.abandonedAfterHours * HOUR;
   // Any consult that could be past end + grace started before now − grace; the duration is checked per consult.
-  const query = db
-    .collection('consults')
+  const query = consultsCollection(db)
     .where('status', 'in', OPEN)
     .where('scheduledFor', '<', Timestamp.fromMillis(nowMs - graceMs))
     .orderBy('scheduledFor');
@@ -106,24 +118,24 @@ async function expireAbandoned(db: Firestore, nowMs: number, retention: Retentio
 /** Signaling documents exist only during calls, so listing them all stays small. */
 async function deleteClosedSignaling(db: Firestore): Promise<number> {
   let deleted = 0;
-  for await (const docs of pages(db.collectionGroup('peers'))) {
-    const consultRefs = [...new Map(docs.map((d) => [d.ref.parent.parent!.path, d.ref.parent.parent!])).values()];
+  for await (const docs of pages(everyPeer(db))) {
+    const consultRefs = [...new Map(docs.map((d) => [consultOf(d.ref).path, consultOf(d.ref)])).values()];
     const consults = await db.getAll(...consultRefs);
     const closed = new Set(
       consults
         .filter((c) => !c.exists || CLOSED.includes((c.data() as ConsultDoc).status))
         .map((c) => c.ref.path),
     );
-    deleted += await deleteInChunks(db, docs.filter((d) => closed.has(d.ref.parent.parent!.path)).map((d) => d.ref));
+    deleted += await deleteInChunks(db, docs.filter((d) => closed.has(consultOf(d.ref).path)).map((d) => d.ref));
   }
   return deleted;
 }
 
 async function deleteExpiredInvites(db: Firestore, nowMs: number): Promise<number> {
-  const query = db.collectionGroup('private').where('expiresAt', '<', Timestamp.fromMillis(nowMs)).orderBy('expiresAt');
+  const query = everyPrivate(db).where('expiresAt', '<', Timestamp.fromMillis(nowMs)).orderBy('expiresAt');
   let deleted = 0;
   for await (const docs of pages(query)) {
-    const unredeemed = docs.filter((d) => d.id === 'invite' && (d.data() as InviteDoc).redeemedBy === null);
+    const unredeemed = docs.filter((d) => isInvite(d.ref) && (d.data() as InviteDoc).redeemedBy === null);
     deleted += await deleteInChunks(db, unredeemed.map((d) => d.ref));
   }
   return deleted;
@@ -132,7 +144,7 @@ async function deleteExpiredInvites(db: Firestore, nowMs: number): Promise<numbe
 async function deleteOldStats(db: Firestore, nowMs: number, retention: Retention): Promise<number> {
   const cutoff = Timestamp.fromMillis(nowMs - retention.statsDays * DAY);
   let deleted = 0;
-  for await (const docs of pages(db.collectionGroup('stats').where('updatedAt', '<', cutoff).orderBy('updatedAt'))) {
+  for await (const docs of pages(everyStats(db).where('updatedAt', '<', cutoff).orderBy('updatedAt'))) {
     deleted += await deleteInChunks(db, docs.map((d) => d.ref));
   }
   return deleted;
@@ -156,7 +168,7 @@ async function deleteRecordsPastRetention(db: Firestore, nowMs: number, retentio
   const cutoff = Timestamp.fromMillis(yearsBefore(nowMs, retention.clinicalRecordYears));
   let records = 0;
   let auditEntries = 0;
-  for await (const docs of pages(db.collection('consults').where('updatedAt', '<', cutoff).orderBy('updatedAt'))) {
+  for await (const docs of pages(consultsCollection(db).where('updatedAt', '<', cutoff).orderBy('updatedAt'))) {
     for (const doc of docs) {
       if (!CLOSED.includes((doc.data() as ConsultDoc).status)) continue;
       const children: DocumentReference[] = [];

@@ -1,6 +1,15 @@
 import { Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
 import type { Auth, UserRecord } from 'firebase-admin/auth';
-import { appendAudit, appendSystemAudit } from '../audit/append';
+import { appendSystemAudit } from '../audit/append';
+import {
+  consentRef,
+  consultsCollection,
+  inviteRef,
+  peerRef,
+  recordChange,
+  statsRef,
+  withdrawalRef,
+} from '../consults/store';
 import type { Clock } from '../lib/clock';
 import type { ConsultDoc, ConsultStatus, InviteDoc } from '../lib/model';
 
@@ -61,13 +70,12 @@ async function findUser(auth: Auth, uid: string): Promise<UserRecord | null> {
 }
 
 function patientDocs(db: Firestore, consultId: string, uid: string) {
-  const consult = db.collection('consults').doc(consultId);
   return {
-    consent: consult.collection('consents').doc(uid),
-    withdrawal: consult.collection('consents').doc(`${uid}-withdrawal`),
-    stats: consult.collection('stats').doc(uid),
-    peer: consult.collection('peers').doc(uid),
-    invite: consult.collection('private').doc('invite'),
+    consent: consentRef(db, consultId, uid),
+    withdrawal: withdrawalRef(db, consultId, uid),
+    stats: statsRef(db, consultId, uid),
+    peer: peerRef(db, consultId, uid),
+    invite: inviteRef(db, consultId),
   };
 }
 
@@ -94,7 +102,7 @@ export interface SubjectExport {
 
 /** Everything held about a patient (LGPD art. 18 II, access), as JSON. */
 export async function exportSubject(db: Firestore, auth: Auth, uid: string, clock: Clock): Promise<SubjectExport> {
-  const consults = await db.collection('consults').where('patientUid', '==', uid).get();
+  const consults = await consultsCollection(db).where('patientUid', '==', uid).get();
   const out: SubjectExport['consults'] = [];
   const audit = new Map<string, Json>();
   for (const consult of consults.docs) {
@@ -155,7 +163,7 @@ export async function eraseSubject(
   clock: Clock,
   context: { via: string; operator: string | null },
 ): Promise<ErasureResult> {
-  const consults = await db.collection('consults').where('patientUid', '==', uid).get();
+  const consults = await consultsCollection(db).where('patientUid', '==', uid).get();
   const open = consults.docs.filter((c) => OPEN.includes((c.data() as ConsultDoc).status));
   if (open.length > 0) {
     throw new SubjectRequestError(
@@ -184,14 +192,16 @@ export async function eraseSubject(
         invite: ownInvite ? 1 : 0,
         consents: (consent!.exists ? 1 : 0) + (withdrawal!.exists ? 1 : 0),
       };
-      const head = appendAudit(db, tx, current.auditHead, {
+      recordChange(db, tx, {
         consultId: consult.id,
+        consult: current,
+        patch: {},
         action: 'subject.erased',
         actor: { uid: null, role: 'system' },
-        atMs: nowMs,
+        nowMs,
         details: { subjectUid: uid, statsDeleted: c.stats, signalingDeleted: c.signaling, inviteDeleted: c.invite, via: context.via, operator: context.operator },
+        touch: false,
       });
-      tx.update(consult.ref, { auditHead: head });
       return c;
     });
     if (!counts) continue;

@@ -1,13 +1,20 @@
-import type { DocumentReference, DocumentSnapshot, Firestore, Timestamp } from 'firebase-admin/firestore';
+import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import { appendAudit, type AuditActor } from '../audit/append';
+import {
+  CONSULT_NOT_FOUND,
+  loadForParticipant,
+  recordChange,
+  type ParticipantRefusals,
+  type ParticipantRole,
+  type Reader,
+  type StoredConsult,
+} from '../consults/store';
 import type { GetIceServersRequest, GetIceServersResult } from '../lib/api';
 import { callable, type CallableContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import { zConsultId } from '../lib/input';
-import type { ConsultDoc } from '../lib/model';
 import { recordHit, rateLimitRef, windowState, type RateLimit, type RateLimitDoc, type WindowState } from '../lib/rateLimit';
 import { TURN_SECRETS, configuredProvider } from './config';
 import { ttlForConsult, type TurnProvider } from './provider';
@@ -17,13 +24,10 @@ export const zGetIceServersRequest = z.strictObject({ consultId: zConsultId });
 /** Enough for reloads, ICE restarts and credential refreshes; far below a scraping loop. */
 export const TURN_PER_USER: RateLimit = { name: 'turn', max: 30, windowMs: 10 * 60 * 1000 };
 
-type StoredConsult = ConsultDoc<Timestamp>;
-
-function actorIn(consult: StoredConsult, uid: string): AuditActor {
-  if (uid === consult.clinicianUid) return { uid, role: 'clinician' };
-  if (consult.patientUid !== null && uid === consult.patientUid) return { uid, role: 'patient' };
-  return fail('not_participant', 'Only the clinician and the patient of this consult can join its call.');
-}
+const JOIN_REFUSALS: ParticipantRefusals = {
+  notFound: CONSULT_NOT_FOUND,
+  notParticipant: 'Only the clinician and the patient of this consult can join its call.',
+};
 
 function assertOpen(consult: StoredConsult): void {
   if (consult.status === 'waiting' || consult.status === 'admitted') return;
@@ -43,23 +47,17 @@ export interface IceServersDeps {
   provider: () => TurnProvider;
 }
 
-type Refs = ReturnType<typeof refsFor>;
-
-function refsFor(db: Firestore, consultId: string, uid: string) {
-  const consult = db.collection('consults').doc(consultId);
-  return {
-    consult,
-    consent: consult.collection('consents').doc(uid),
-    withdrawal: consult.collection('consents').doc(`${uid}-withdrawal`),
-    rateLimit: rateLimitRef(db, TURN_PER_USER, uid),
-  };
+/** Who asks for which consult's call, and where their request counter lives. */
+interface JoinRequest {
+  db: Firestore;
+  consultId: string;
+  uid: string;
+  counter: DocumentReference;
 }
-
-/** A transaction, or the database itself for a plain read. */
-type Reader = { getAll(...refs: DocumentReference[]): Promise<DocumentSnapshot[]> };
 
 interface RequestState {
   consult: StoredConsult;
+  role: ParticipantRole;
   /** Where the caller's request counter stands. */
   window: WindowState;
 }
@@ -68,15 +66,17 @@ interface RequestState {
  * The consult, if the caller may join its call now (participant, consent in force, consult
  * open), and the caller's counter: one read of four documents.
  */
-async function readRequest(reader: Reader, refs: Refs, uid: string, nowMs: number): Promise<RequestState> {
-  const [snap, consent, withdrawal, counter] = await reader.getAll(refs.consult, refs.consent, refs.withdrawal, refs.rateLimit);
-  if (!snap?.exists) fail('consult_not_found', 'This consult does not exist. Check the link or the dashboard.');
-  const consult = snap.data() as StoredConsult;
-  actorIn(consult, uid);
-  if (withdrawal?.exists) fail('consent_withdrawn', 'You withdrew your consent for this consult, so its call cannot be joined.');
-  if (!consent?.exists) fail('consent_required', 'Accept the consent for this consult before joining its call.');
+async function readRequest(reader: Reader, { db, consultId, uid, counter }: JoinRequest, nowMs: number): Promise<RequestState> {
+  const { consult, role, consent, withdrawn, also } = await loadForParticipant(reader, db, {
+    consultId,
+    uid,
+    refusals: JOIN_REFUSALS,
+    alsoRead: [counter],
+  });
+  if (withdrawn) fail('consent_withdrawn', 'You withdrew your consent for this consult, so its call cannot be joined.');
+  if (!consent) fail('consent_required', 'Accept the consent for this consult before joining its call.');
   assertOpen(consult);
-  return { consult, window: windowState(counter?.data() as Partial<RateLimitDoc> | undefined, TURN_PER_USER, nowMs) };
+  return { consult, role, window: windowState(also[0]?.data() as Partial<RateLimitDoc> | undefined, TURN_PER_USER, nowMs) };
 }
 
 function refuseIfExhausted(window: WindowState): void {
@@ -98,9 +98,8 @@ export async function issueIceServers(
   { db, clock, provider: providerOf }: IceServersDeps,
   { data, caller, request }: CallableContext<GetIceServersRequest>,
 ): Promise<GetIceServersResult> {
-  const refs = refsFor(db, data.consultId, caller.uid);
-
-  const { consult, window } = await readRequest(db, refs, caller.uid, clock.now());
+  const join: JoinRequest = { db, consultId: data.consultId, uid: caller.uid, counter: rateLimitRef(db, TURN_PER_USER, caller.uid) };
+  const { consult, window } = await readRequest(db, join, clock.now());
   refuseIfExhausted(window);
 
   const provider = providerOf();
@@ -108,18 +107,20 @@ export async function issueIceServers(
 
   await db.runTransaction(async (tx) => {
     // Concurrent requests of the same caller are counted exactly here.
-    const { consult: current, window: counted } = await readRequest(tx, refs, caller.uid, clock.now());
+    const { consult: current, role, window: counted } = await readRequest(tx, join, clock.now());
     refuseIfExhausted(counted);
-    recordHit(tx, refs.rateLimit, TURN_PER_USER, counted);
-    const head = appendAudit(db, tx, current.auditHead, {
-      consultId: data.consultId,
+    recordHit(tx, join.counter, TURN_PER_USER, counted);
+    recordChange(db, tx, {
+      consultId: join.consultId,
+      consult: current,
+      patch: {},
       action: 'turn.issued',
-      actor: actorIn(current, caller.uid),
-      atMs: clock.now(),
+      actor: { uid: caller.uid, role },
+      nowMs: clock.now(),
       request,
       details: { provider: provider.name, ttlSeconds: issued.ttlSeconds },
+      touch: false,
     });
-    tx.update(refs.consult, { auditHead: head });
   });
 
   return { iceServers: issued.iceServers, expiresAt: new Date(issued.expiresAtMs).toISOString(), provider: provider.name };
