@@ -1,9 +1,11 @@
-// A test page for the call engine alone: Firebase on the emulators (hosts from the URL), a custom
-// token sign-in, and the engine exposed on `window.callHarness` for Playwright and the bench.
+// A test page for the app's call model alone: Firebase on the emulators (hosts from the URL), a
+// custom token sign-in, and the model exposed on `window.callHarness` for Playwright and the bench.
+// It wraps the model the lobby and the consult room use; only the settings fetch is its own.
 import { initializeApp } from 'firebase/app';
 import { connectAuthEmulator, getAuth, signInWithCustomToken } from 'firebase/auth';
-import { connectFirestoreEmulator, doc, getDoc, getFirestore, serverTimestamp, setDoc } from 'firebase/firestore';
-import { acquireMedia, createCallSession, createFirestoreSignaling, type CallSession, type FirestoreSignaling } from '../src/call';
+import { connectFirestoreEmulator, getFirestore, serverTimestamp, setDoc, doc } from 'firebase/firestore';
+import { acquireMedia, type CallSession } from '../src/call';
+import { createCallModel, type Call, type CallModel } from '../src/state/call';
 
 export interface HarnessInfo {
   sessionId: string | null;
@@ -49,14 +51,18 @@ const role = need('role') as 'clinician' | 'patient';
 const video = document.getElementById('remote') as HTMLVideoElement;
 const stateEl = document.getElementById('state')!;
 
-let session: CallSession | null = null;
-let signaling: FirestoreSignaling | null = null;
+let model: CallModel | null = null;
 let startedAt: number | null = null;
 let firstFrameAt: number | null = null;
 let framesShown = 0;
 const trace: ({ at: number; event: string } & Record<string, unknown>)[] = [];
 
 let firstFrameSize: { width: number; height: number } | null = null;
+
+/** The page's call, kept after it ends so that its figures can still be read. */
+let opened: Call | null = null;
+const current = () => opened;
+const session = (): CallSession | null => opened?.session ?? null;
 
 function watchFrames() {
   video.requestVideoFrameCallback((now, frame) => {
@@ -69,42 +75,43 @@ function watchFrames() {
 
 async function ready(): Promise<void> {
   const cred = await signInWithCustomToken(auth, need('token'));
-  // As in the app's waiting room: the page has read its consult and reported that it is waiting
-  // (a write), so a measured start opens neither the listen nor the write stream.
-  await getDoc(doc(db, 'consults', consultId));
   const uid = cred.user.uid;
-  await setDoc(doc(db, 'consults', consultId, 'stats', uid), { lobby: 'waiting', lobbySeenAt: serverTimestamp(), updatedAt: serverTimestamp() }, { merge: true });
-  const localStream = await acquireMedia();
-  signaling = createFirestoreSignaling(db, consultId, uid, { remoteUid: params.get('remote') ?? undefined });
   const iceServers = JSON.parse(params.get('ice') ?? '[]') as RTCIceServer[];
-  session = createCallSession({
+  model = createCallModel({
     consultId,
     uid,
     role,
-    signaling,
-    localStream,
-    getIceServers: async () => ({ iceServers, expiresAt: new Date(Date.now() + 3_600_000).toISOString() }),
-    writeStats: params.get('stats') === '1' ? (s) => signaling!.writeStats(s) : undefined,
-    iceTransportPolicy: params.get('relay') === '1' ? 'relay' : 'all',
-    onTrace: (event, detail) => trace.push({ at: Math.round(performance.timeOrigin + performance.now()), event, ...detail }),
+    db,
+    getIceServers: async () => ({ iceServers, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), provider: 'coturn' }),
+    session: {
+      writeStats: params.get('stats') === '1',
+      iceTransportPolicy: params.get('relay') === '1' ? 'relay' : 'all',
+      onTrace: (event, detail) => trace.push({ at: Math.round(performance.timeOrigin + performance.now()), event, ...detail }),
+    },
   });
-  session.state.subscribe((s) => {
+  // As in the app's waiting room: the page has read its consult and reported that it is waiting
+  // (a write), so a measured start opens neither the listen nor the write stream.
+  await model.consultKnown;
+  await setDoc(doc(db, 'consults', consultId, 'stats', uid), { lobby: 'waiting', lobbySeenAt: serverTimestamp(), updatedAt: serverTimestamp() }, { merge: true });
+  const call = await model.open(await acquireMedia());
+  opened = call;
+  call.session.state.subscribe((s) => {
     stateEl.textContent = s;
     stateEl.dataset.callState = s;
   });
-  session.remoteStream.subscribe((stream) => {
+  call.session.remoteStream.subscribe((stream) => {
     video.srcObject = stream;
     if (stream) void video.play().catch(() => {});
   });
   // The patient's waiting room reads the clinician's side before admission (state/lobby.ts).
-  if (role === 'patient' && params.get('prepare') !== '0') session.prepare();
+  if (role === 'patient' && params.get('prepare') !== '0') call.session.prepare();
   watchFrames();
 }
 
 const readyPromise = ready();
 
 async function framesDecoded(): Promise<number | null> {
-  const pc = session?.peerConnection();
+  const pc = session()?.peerConnection();
   if (!pc) return null;
   const report = await pc.getStats();
   let frames: number | null = null;
@@ -114,24 +121,24 @@ async function framesDecoded(): Promise<number | null> {
   return frames;
 }
 
-const sendingTrack = () => session?.peerConnection()?.getSenders().find((s) => s.track?.kind === 'video')?.track ?? null;
+const sendingTrack = () => session()?.peerConnection()?.getSenders().find((s) => s.track?.kind === 'video')?.track ?? null;
 
 const harness = {
   ready: () => readyPromise.then(() => true),
   async start() {
     await readyPromise;
     startedAt = performance.timeOrigin + performance.now();
-    await session!.start();
+    await model!.join();
   },
   async leave() {
-    await session?.leave();
+    await model?.leave();
   },
   restartIce() {
-    session?.restartIce();
+    session()?.restartIce();
   },
   /** Switches camera as the call screen's button does (front/rear); returns the id of the track now sending. */
   async switchCamera(): Promise<string | null> {
-    await session!.switchCamera();
+    await session()!.switchCamera();
     return sendingTrack()?.id ?? null;
   },
   sendingTrack: () => {
@@ -141,7 +148,7 @@ const harness = {
   trace: () => trace,
   /** The candidate pairs of the current connection, for diagnosing a connection that does not come. */
   async pairs() {
-    const report = await session?.peerConnection()?.getStats();
+    const report = await session()?.peerConnection()?.getStats();
     const out: Record<string, unknown>[] = [];
     report?.forEach((s: Record<string, unknown>) => {
       if (s.type === 'candidate-pair') out.push({ id: s.id, state: s.state, nominated: s.nominated, local: s.localCandidateId, remote: s.remoteCandidateId, sent: s.requestsSent, recv: s.responsesReceived, bytesReceived: s.bytesReceived });
@@ -150,25 +157,25 @@ const harness = {
     return out;
   },
   async info(): Promise<HarnessInfo> {
-    const q = session?.quality.get() ?? null;
+    const q = session()?.quality.get() ?? null;
     return {
-      sessionId: session?.sessionId ?? null,
-      state: session?.state.get() ?? 'idle',
-      remotePresent: session?.remotePresent.get() ?? false,
-      error: session?.error.get()?.reason ?? null,
-      writes: signaling?.writeCount ?? 0,
-      ackedWrites: signaling?.ackedWriteCount ?? 0,
-      statsWrites: signaling?.statsWriteCount ?? 0,
+      sessionId: session()?.sessionId ?? null,
+      state: session()?.state.get() ?? 'idle',
+      remotePresent: session()?.remotePresent.get() ?? false,
+      error: session()?.error.get()?.reason ?? null,
+      writes: current()?.signaling.writeCount ?? 0,
+      ackedWrites: current()?.signaling.ackedWriteCount ?? 0,
+      statsWrites: current()?.signaling.statsWriteCount ?? 0,
       startedAt,
       firstFrameAt,
       framesShown,
       firstFrameSize,
       frameSize: video.videoWidth ? { width: video.videoWidth, height: video.videoHeight } : null,
       framesDecoded: await framesDecoded(),
-      iceRestarts: session?.iceRestarts.get() ?? 0,
+      iceRestarts: session()?.iceRestarts.get() ?? 0,
       candidateType: q?.candidateType ?? null,
       connectMs: q?.connectMs ?? null,
-      localUfrag: /a=ice-ufrag:(\S+)/.exec(session?.peerConnection()?.localDescription?.sdp ?? '')?.[1] ?? null,
+      localUfrag: /a=ice-ufrag:(\S+)/.exec(session()?.peerConnection()?.localDescription?.sdp ?? '')?.[1] ?? null,
     };
   },
 };

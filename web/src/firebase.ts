@@ -8,6 +8,7 @@ import {
   initializeAuth,
 } from 'firebase/auth';
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from 'firebase/functions';
+import { FUNCTIONS_REGION as DEPLOYED_REGION, type CallableName, type RequestOf, type ResultOf } from '../../functions/src/lib/api';
 
 export interface EmulatorHosts {
   auth: string;
@@ -17,7 +18,7 @@ export interface EmulatorHosts {
 
 const env = import.meta.env;
 export const PROJECT_ID: string = env.VITE_FIREBASE_PROJECT_ID || 'demo-teleconsulta';
-export const FUNCTIONS_REGION: string = env.VITE_FUNCTIONS_REGION || 'southamerica-east1';
+export const FUNCTIONS_REGION: string = env.VITE_FUNCTIONS_REGION || DEPLOYED_REGION;
 
 function parseEmulators(raw: string | undefined): EmulatorHosts | null {
   if (!raw) return null;
@@ -58,8 +59,8 @@ if (emulators) {
   connectFunctionsEmulator(functions, fn.host, fn.port);
 }
 
-/** A typed callable: request and result types come from functions/src/lib/api.ts. */
-export function callable<Req, Res>(name: string): (data: Req) => Promise<Res> {
-  const fn = httpsCallable<Req, Res>(functions, name);
+/** A callable by name, typed by the one map of callables in functions/src/lib/api.ts. */
+export function callable<N extends CallableName>(name: N): (data: RequestOf<N>) => Promise<ResultOf<N>> {
+  const fn = httpsCallable<RequestOf<N>, ResultOf<N>>(functions, name);
   return async (data) => (await fn(data)).data;
 }

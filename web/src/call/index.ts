@@ -6,10 +6,18 @@
  *
  * Usage:
  *   const localStream = await acquireMedia({ facingMode: 'user' });          // throws CallError
- *   const signaling = createFirestoreSignaling(db, consultId, uid);
+ *   const signaling = createFirestoreSignaling(db, consultId, uid, remoteUid);
  *   const call = createCallSession({ consultId, uid, role, signaling, getIceServers, localStream });
  *   call.state.subscribe((s) => …); call.remoteStream.subscribe((stream) => video.srcObject = stream);
  *   await call.start();  …  await call.leave();
+ *
+ * The app does not wire this by hand: web/src/state/call.ts (the call model of a consult) does it
+ * once for the lobby, the consult room and the engine's test page.
+ *
+ * Parts: negotiation.ts (owns the peer connection; offer/answer against the other document),
+ * outbox.ts (what our document says and when it is written), recovery.ts (when to restart: a pure
+ * policy on a clock), credentials.ts (TURN refresh and refusal), quality.ts and uplink.ts (getStats
+ * in, quality and our encoder's limits out), localMedia.ts (our tracks), control.ts (data channel).
  *
  * Protocol (see negotiation.ts): perfect negotiation, the clinician impolite and the patient polite.
  * A participant alone publishes an offer at once, so the one who arrives second answers it in its
@@ -27,4 +35,6 @@ export type { FirestoreSignaling } from './signaling';
 export { acquireMedia } from './media';
 export type { MediaRequest } from './media';
 export type { CallSession, CallSessionOptions, IceServersResult } from './session';
+export type { Clock } from './clock';
+export { realClock } from './clock';
 export { createCallSession } from './session';

@@ -1,16 +1,22 @@
-// One participant's call: media, negotiation, recovery, quality and cleanup, driven by the UI.
+// One participant's call. The parts do the work: the Negotiator owns the peer connection, the
+// recovery policy decides on restarts, credentials keep TURN usable, the quality monitor and the
+// uplink read and shape media, local media holds our tracks. The session only wires them.
+import { realClock, timers as createTimers, type Clock, type Timers } from './clock';
+import { openControlChannel, type ControlChannel } from './control';
+import { createCredentials, type Credentials, type IceServersResult } from './credentials';
 import { CallError } from './errors';
-import { acquireCamera, applyTorch, facingOf, torchSupported, type MediaRequest } from './media';
-import { Negotiator, type NegotiationEvent, type NegotiationTiming, type PeerConnectionLike, type Scheduler, realScheduler } from './negotiation';
+import { createLocalMedia, type LocalMedia } from './localMedia';
+import type { MediaRequest } from './media';
+import { Negotiator, type NegotiationEvent, type NegotiationTiming } from './negotiation';
+import { createQualityMonitor, type QualityMonitor } from './quality';
+import { DEFAULT_RECOVERY, createRecovery, type Recovery, type RecoveryAction, type RecoveryTiming } from './recovery';
 import { transition, writable, type CallEvent, type CallState, type Observable } from './state';
-import { mediaStalled, readSample, toSnapshot, uplinkProfile, type QualitySnapshot, type StatsSample } from './stats';
+import type { QualitySnapshot } from './stats';
 import type { CallRole, CallStatsSummary, Signaling } from './types';
+import { createUplink, type Uplink } from './uplink';
 
-export interface IceServersResult {
-  iceServers: RTCIceServer[];
-  /** ISO time after which the TURN credentials stop working. */
-  expiresAt: string;
-}
+export type { IceServersResult } from './credentials';
+export type { RecoveryTiming } from './recovery';
 
 export interface CallSessionOptions {
   consultId: string;
@@ -25,42 +31,12 @@ export interface CallSessionOptions {
   /** Tests pass a fake; the browser's RTCPeerConnection otherwise. */
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   timing?: Partial<NegotiationTiming & RecoveryTiming>;
-  scheduler?: Scheduler;
+  clock?: Clock;
   /** Leave when the page is hidden for good (tab closed, reload). Default true where a window exists. */
   leaveOnPageHide?: boolean;
   /** Every step of signaling and connection, for diagnostics and the bench. */
   onTrace?: (event: string, detail?: Record<string, unknown>) => void;
 }
-
-export interface RecoveryTiming {
-  /** `disconnected` lasting this long starts an ICE restart. */
-  disconnectedGraceMs: number;
-  statsIntervalMs: number;
-  /** Intervals without received bytes before media counts as stalled. */
-  stalledIntervals: number;
-  /**
-   * While media is interrupted, restart ICE again this often (the polite side half as often):
-   * a relay that comes back is found at the next try rather than at the watchdog.
-   */
-  reconnectRetryMs: number;
-  reconnectRetries: number;
-  /** A bound call not connected after this long is restarted (then rebuilt). */
-  connectWatchdogMs: number;
-  /** Refresh TURN credentials this long before they expire. */
-  credentialMarginMs: number;
-  statsWriteIntervalMs: number;
-}
-
-const DEFAULT_RECOVERY: RecoveryTiming = {
-  disconnectedGraceMs: 1500,
-  statsIntervalMs: 1000,
-  stalledIntervals: 2,
-  reconnectRetryMs: 1500,
-  reconnectRetries: 20,
-  connectWatchdogMs: 6000,
-  credentialMarginMs: 60_000,
-  statsWriteIntervalMs: 60_000,
-};
 
 export interface CallSession {
   readonly sessionId: string;
@@ -77,14 +53,17 @@ export interface CallSession {
   /** ICE restarts so far (automatic and asked for). */
   iceRestarts: Observable<number>;
   /**
-   * Before start(), while waiting to be admitted: reads the other side's document and fetches the
-   * connection settings, so that start() finds both ready. Writes nothing.
+   * Before start(), while waiting to be admitted: reads the other side's document, so that start()
+   * finds it read. Writes nothing.
    */
   prepare(): void;
   start(): Promise<void>;
   leave(): Promise<void>;
+  /** The consult was closed (ended, cancelled, consent withdrawn): the call ends with that reason. */
+  consultEnded(): Promise<void>;
   setMicEnabled(on: boolean): void;
   setCameraEnabled(on: boolean): void;
+  /** Throws a CallError the screen can explain; the previous camera is kept where possible. */
   switchCamera(to?: MediaRequest): Promise<void>;
   setTorch(on: boolean): Promise<void>;
   restartIce(): void;
@@ -98,498 +77,296 @@ function randomId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-const hasTurn = (servers: RTCIceServer[]) =>
-  servers.some((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]).some((u) => /^turns?:/.test(u)));
+/** Errors that a connection made afterwards makes untrue. */
+const CLEARED_BY_CONNECTING = new Set(['ice-failed', 'network', 'turn-credentials-rejected']);
 
 export function createCallSession(opts: CallSessionOptions): CallSession {
-  const sessionId = randomId();
-  const timing = { ...DEFAULT_RECOVERY, ...opts.timing };
-  const scheduler = opts.scheduler ?? realScheduler;
-  const polite = opts.role === 'patient';
+  return new Session(opts);
+}
 
-  const state = writable<CallState>('idle');
-  const remoteStream = writable<MediaStream | null>(null);
-  const remotePresent = writable(false);
-  const quality = writable<QualitySnapshot | null>(null);
-  const error = writable<CallError | null>(null);
-  const videoTrack = () => opts.localStream.getVideoTracks()[0] ?? null;
-  const micEnabled = writable(opts.localStream.getAudioTracks().some((t) => t.enabled));
-  const cameraEnabled = writable(videoTrack()?.enabled ?? false);
-  const facing = writable<'user' | 'environment'>(facingOf(videoTrack()) ?? 'user');
-  const torchAvailable = writable(torchSupported(videoTrack()));
-  const torchOn = writable(false);
-  const iceRestarts = writable(0);
+class Session implements CallSession {
+  readonly sessionId = randomId();
+  readonly state = writable<CallState>('idle');
+  readonly remoteStream = writable<MediaStream | null>(null);
+  readonly remotePresent = writable(false);
+  readonly error = writable<CallError | null>(null);
+  readonly iceRestarts = writable(0);
+  readonly quality: Observable<QualitySnapshot | null>;
+  readonly micEnabled: Observable<boolean>;
+  readonly cameraEnabled: Observable<boolean>;
+  readonly facing: Observable<'user' | 'environment'>;
+  readonly torchAvailable: Observable<boolean>;
+  readonly torchOn: Observable<boolean>;
 
-  let iceServers: RTCIceServer[] = [];
-  let pc: RTCPeerConnection | null = null;
-  let control: RTCDataChannel | null = null;
-  const stops: (() => void)[] = [];
-  const timers = new Set<unknown>();
-  let startedAt = 0;
-  let remoteSeenAt = 0;
-  let connectMs: number | null = null;
-  let lastSample: StatsSample | null = null;
-  let stalledFor = 0;
-  let lastStatsWrite = 0;
-  let uplinkKey = '';
-  let watchdogStep = 0;
-  let disconnectedTimer: unknown = null;
-  let watchdogTimer: unknown = null;
-  let retryTimer: unknown = null;
-  let retries = 0;
-  let credentialRetry = false;
-  let ended = false;
-  let prepared = false;
-  let serversAhead: Promise<IceServersResult> | null = null;
+  private readonly timing: RecoveryTiming;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly media: LocalMedia;
+  private readonly monitor: QualityMonitor;
+  private readonly uplink: Uplink;
+  private readonly negotiator: Negotiator<RTCPeerConnection>;
+  private readonly recovery: Recovery;
+  private readonly credentials: Credentials;
+  private readonly stops: (() => void)[] = [];
+  private control: ControlChannel | null = null;
+  private startedAt = 0;
+  private remoteSeenAt = 0;
+  private ended = false;
+  private prepared = false;
 
-  const dispatch = (event: CallEvent) => state.set(transition(state.get(), event));
-  const after = (ms: number, fn: () => void) => {
-    const h = scheduler.setTimeout(() => {
-      timers.delete(h);
-      fn();
-    }, ms);
-    timers.add(h);
-    return h;
-  };
-  const cancel = (h: unknown) => {
-    if (h === null) return;
-    scheduler.clearTimeout(h);
-    timers.delete(h);
-  };
+  constructor(private readonly opts: CallSessionOptions) {
+    this.timing = { ...DEFAULT_RECOVERY, ...opts.timing };
+    this.clock = opts.clock ?? realClock;
+    this.timers = createTimers(this.clock);
+    this.media = createLocalMedia(opts.localStream);
+    this.monitor = createQualityMonitor(this.clock);
+    this.uplink = createUplink(this.trace);
+    this.quality = this.monitor.quality;
+    ({ micEnabled: this.micEnabled, cameraEnabled: this.cameraEnabled, facing: this.facing } = this.media);
+    ({ torchAvailable: this.torchAvailable, torchOn: this.torchOn } = this.media);
+    this.negotiator = new Negotiator<RTCPeerConnection>({
+      sessionId: this.sessionId,
+      role: opts.role,
+      publish: (signal) => opts.signaling.publish(signal),
+      createPeerConnection: () => this.openConnection(),
+      onEvent: (event) => this.onNegotiation(event),
+      timing: opts.timing,
+      clock: this.clock,
+    });
+    this.recovery = createRecovery({ polite: opts.role === 'patient', timing: this.timing, clock: this.clock, act: (a) => this.onRecovery(a) });
+    this.credentials = createCredentials({
+      getIceServers: opts.getIceServers,
+      clock: this.clock,
+      timers: this.timers,
+      marginMs: this.timing.credentialMarginMs,
+      onFresh: (iceServers, restartAfter) => {
+        const pc = this.negotiator.connection;
+        if (!pc) return;
+        pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
+        if (restartAfter) this.restartIce();
+      },
+      onError: (e) => this.error.set(e),
+    });
+  }
 
-  const fail = (e: CallError, fatal: boolean) => {
-    error.set(e);
-    if (fatal) void shutdown(e.reason === 'consult-ended' ? 'consult-ended' : 'fatal');
-  };
+  private readonly trace = (event: string, detail?: Record<string, unknown>) => this.opts.onTrace?.(event, detail);
 
-  const negotiator = new Negotiator({
-    sessionId,
-    role: opts.role,
-    publish: (signal) => opts.signaling.publish(signal),
-    createPeerConnection: () => newPeerConnection(),
-    onEvent: onNegotiation,
-    isConnected: () => pc?.iceConnectionState === 'connected' || pc?.iceConnectionState === 'completed',
-    timing: opts.timing,
-    scheduler,
-  });
+  private dispatch(event: CallEvent) {
+    this.state.set(transition(this.state.get(), event));
+  }
 
-  const trace = (event: string, detail?: Record<string, unknown>) => opts.onTrace?.(event, detail);
+  private fail(e: CallError, fatal: boolean) {
+    this.error.set(e);
+    if (fatal) void this.shutdown(e.reason === 'consult-ended' ? 'consult-ended' : 'fatal');
+  }
 
-  function onNegotiation(ev: NegotiationEvent) {
-    if (ev.type !== 'connection-replaced') trace(ev.type, ev.type === 'error' ? { error: String(ev.error) } : { ...ev });
-    switch (ev.type) {
-      case 'remote-present':
-        if (!remoteSeenAt) remoteSeenAt = Date.now();
-        remotePresent.set(true);
-        watchdogStep = 0;
-        cancel(watchdogTimer);
-        watchdogTimer = null;
-        armWatchdog();
-        break;
-      case 'remote-left':
-        remotePresent.set(false);
-        remoteStream.set(null);
-        dispatch({ type: 'remote-left' });
-        break;
-      case 'error':
-        fail(ev.error instanceof CallError ? ev.error : new CallError('network', String(ev.error), ev.error), ev.error instanceof CallError && ev.error.reason === 'signaling-denied');
-        break;
-      default:
-        break;
+  private onRecovery(action: Exclude<RecoveryAction, { type: 'arm' | 'cancel' }>) {
+    switch (action.type) {
+      case 'restart-ice':
+        return this.restartIce();
+      case 'new-connection':
+        this.iceRestarts.set(this.iceRestarts.get() + 1);
+        return this.negotiator.resync();
+      case 'media-connected':
+        return this.dispatch({ type: 'media-connected' });
+      case 'media-interrupted':
+        return this.dispatch({ type: 'media-interrupted' });
+      case 'clear-error':
+        if (CLEARED_BY_CONNECTING.has(this.error.get()?.reason ?? '')) this.error.set(null);
+        return;
+      case 'give-up':
+        return this.error.set(new CallError('ice-failed', 'The connection to the other participant could not be made.'));
     }
   }
 
-  function newPeerConnection(): PeerConnectionLike {
-    const make = opts.createPeerConnection ?? ((c: RTCConfiguration) => new RTCPeerConnection(c));
-    const next = make({
-      iceServers,
-      iceTransportPolicy: opts.iceTransportPolicy ?? 'all',
+  private onNegotiation(ev: NegotiationEvent) {
+    if (ev.type !== 'connection-replaced') this.trace(ev.type, ev.type === 'error' ? { error: String(ev.error) } : { ...ev });
+    if (ev.type === 'remote-present') {
+      if (!this.remoteSeenAt) this.remoteSeenAt = this.clock.now();
+      this.remotePresent.set(true);
+      this.recovery.handle({ type: 'remote-present' });
+    } else if (ev.type === 'remote-left') {
+      this.remotePresent.set(false);
+      this.remoteStream.set(null);
+      this.dispatch({ type: 'remote-left' });
+      this.recovery.handle({ type: 'remote-left' });
+    } else if (ev.type === 'error') {
+      const e = ev.error instanceof CallError ? ev.error : new CallError('network', String(ev.error), ev.error);
+      this.fail(e, ev.error instanceof CallError && e.reason === 'signaling-denied');
+    }
+  }
+
+  /** A new connection with our tracks, the control channel and every listener the parts need. */
+  private openConnection(): RTCPeerConnection {
+    const make = this.opts.createPeerConnection ?? ((c: RTCConfiguration) => new RTCPeerConnection(c));
+    const pc = make({
+      iceServers: this.credentials.iceServers,
+      iceTransportPolicy: this.opts.iceTransportPolicy ?? 'all',
       bundlePolicy: 'max-bundle',
       rtcpMuxPolicy: 'require',
       iceCandidatePoolSize: 0,
     });
-    pc = next;
-    remoteStream.set(null);
-    lastSample = null;
-    stalledFor = 0;
-    uplinkKey = '';
-    for (const track of opts.localStream.getTracks()) next.addTrack(track, opts.localStream);
-    startLow(next);
-    // A negotiated channel (no extra round trip) to say bye the moment someone leaves.
-    const channel = next.createDataChannel('control', { negotiated: true, id: 0 });
-    control = channel;
-    channel.onmessage = (m) => {
-      if (m.data === 'bye' && negotiator.remoteSession) negotiator.remoteLeft(negotiator.remoteSession);
-    };
-    // The other side closed its connection (SCTP abort): it left, even if its document lingers.
-    channel.onclose = () => {
-      if (next === pc && !ended && negotiator.remoteSession) negotiator.remoteLeft(negotiator.remoteSession);
-    };
-    const relay = { seen: false, rejected: false };
-    next.addEventListener('track', (ev) => {
-      if (next !== pc) return;
-      trace('track', { kind: ev.track.kind });
-      const stream = ev.streams[0] ?? new MediaStream([ev.track]);
-      remoteStream.set(stream);
+    // Events come after the negotiator has made this its connection; those of a replaced one are dropped.
+    const isCurrent = () => pc === this.negotiator.connection;
+    this.remoteStream.set(null);
+    this.monitor.reset();
+    this.recovery.handle({ type: 'connection-replaced' });
+    for (const track of this.media.stream.getTracks()) pc.addTrack(track, this.media.stream);
+    this.uplink.startLow(pc);
+    this.control = openControlChannel(pc, (how) => {
+      const remote = this.negotiator.remoteSession;
+      if (remote && (how === 'bye' || (isCurrent() && !this.ended))) this.negotiator.remoteLeft(remote);
     });
-    next.addEventListener('icecandidate', (ev) => {
-      trace('local-candidate', { type: ev.candidate?.type ?? 'end' });
-      if (ev.candidate?.type === 'relay') relay.seen = true;
+    this.credentials.watch(pc, isCurrent);
+    this.traceConnection(pc);
+    pc.addEventListener('track', (ev) => {
+      if (!isCurrent()) return;
+      this.trace('track', { kind: ev.track.kind });
+      this.remoteStream.set(ev.streams[0] ?? new MediaStream([ev.track]));
     });
-    next.addEventListener('icecandidateerror', (ev) => {
-      const code = (ev as RTCPeerConnectionIceErrorEvent).errorCode;
-      trace('candidate-error', { code, url: (ev as RTCPeerConnectionIceErrorEvent).url });
-      if (code === 401 || code === 403 || code === 701) relay.rejected ||= code === 401;
+    pc.addEventListener('connectionstatechange', () => {
+      if (!isCurrent()) return;
+      this.trace('connection', { state: pc.connectionState });
+      if (this.ended) return;
+      if (pc.connectionState === 'connected') this.monitor.connectedNow(Math.max(this.startedAt, this.remoteSeenAt));
+      this.recovery.handle({ type: 'connection', state: pc.connectionState });
     });
-    next.addEventListener('iceconnectionstatechange', () => trace('ice', { state: next.iceConnectionState }));
-    next.addEventListener('icegatheringstatechange', () => {
-      trace('gathering', { state: next.iceGatheringState });
-      if (next !== pc || next.iceGatheringState !== 'complete') return;
-      // A rejected TURN credential never fails the connection: it only leaves us without relay.
-      if (hasTurn(iceServers) && !relay.seen && relay.rejected) onTurnRejected();
-      relay.seen = false;
-      relay.rejected = false;
-    });
-    next.addEventListener('connectionstatechange', () => {
-      if (next === pc) onConnectionState(next.connectionState);
-    });
-    return next as unknown as PeerConnectionLike;
+    return pc;
   }
 
-  function onConnectionState(s: RTCPeerConnectionState) {
-    trace('connection', { state: s });
-    if (ended) return;
-    if (s === 'connected') {
-      cancel(disconnectedTimer);
-      disconnectedTimer = null;
-      if (connectMs === null) connectMs = Date.now() - Math.max(startedAt, remoteSeenAt);
-      stopReconnectRetries();
-      watchdogStep = 0;
-      cancel(watchdogTimer);
-      watchdogTimer = null;
-      const reason = error.get()?.reason;
-      if (reason === 'ice-failed' || reason === 'network' || reason === 'turn-credentials-rejected') error.set(null);
-      dispatch({ type: 'media-connected' });
-    } else if (s === 'disconnected') {
-      dispatch({ type: 'media-interrupted' });
-      cancel(disconnectedTimer);
-      disconnectedTimer = after(timing.disconnectedGraceMs * (polite ? 1.5 : 1), () => {
-        disconnectedTimer = null;
-        if (pc?.connectionState !== 'connected') restart();
-        armReconnectRetry();
-      });
-      armWatchdog();
-    } else if (s === 'failed') {
-      dispatch({ type: 'media-interrupted' });
-      // The impolite side restarts first so that usually only one offer is made.
-      after(polite ? 1000 : 0, () => pc?.connectionState === 'failed' && restart());
-      armReconnectRetry();
-      armWatchdog();
-    }
-  }
-
-  function restart() {
-    if (ended || !remotePresent.get()) return;
-    iceRestarts.set(iceRestarts.get() + 1);
-    negotiator.restartIce();
-  }
-
-  function armReconnectRetry() {
-    if (retryTimer !== null || ended) return;
-    retryTimer = after(timing.reconnectRetryMs * (polite ? 2 : 1), () => {
-      retryTimer = null;
-      if (ended || state.get() === 'connected' || !remotePresent.get()) {
-        retries = 0;
-        return;
-      }
-      if (retries++ >= timing.reconnectRetries) return;
-      restart();
-      armReconnectRetry();
+  private traceConnection(pc: RTCPeerConnection) {
+    if (!this.opts.onTrace) return;
+    pc.addEventListener('icecandidate', (ev) => this.trace('local-candidate', { type: ev.candidate?.type ?? 'end' }));
+    pc.addEventListener('icecandidateerror', (ev) => {
+      const e = ev as RTCPeerConnectionIceErrorEvent;
+      this.trace('candidate-error', { code: e.errorCode, url: e.url });
     });
+    pc.addEventListener('iceconnectionstatechange', () => this.trace('ice', { state: pc.iceConnectionState }));
+    pc.addEventListener('icegatheringstatechange', () => this.trace('gathering', { state: pc.iceGatheringState }));
   }
 
-  function stopReconnectRetries() {
-    cancel(retryTimer);
-    retryTimer = null;
-    retries = 0;
+  restartIce(): void {
+    if (this.ended || !this.remotePresent.get()) return;
+    this.iceRestarts.set(this.iceRestarts.get() + 1);
+    this.negotiator.restartIce();
   }
 
-  /** Until connected, escalate: an ICE restart first, then a new connection, then tell the UI. */
-  function armWatchdog() {
-    if (watchdogTimer !== null || ended) return;
-    watchdogTimer = after(timing.connectWatchdogMs, () => {
-      watchdogTimer = null;
-      // Our own state, not connectionState: a relay that lost its allocation still reads "connected".
-      if (ended || state.get() === 'connected' || !remotePresent.get()) return;
-      watchdogStep++;
-      if (watchdogStep === 1) restart();
-      else if (watchdogStep <= 3) {
-        iceRestarts.set(iceRestarts.get() + 1);
-        negotiator.resync();
-      }
-      // Past that, the other side is most likely gone without cleaning up: stop writing, say so,
-      // and wait for its next session (a new document resets the count).
-      if (watchdogStep >= 3) error.set(new CallError('ice-failed', 'The connection to the other participant could not be made.'));
-      if (watchdogStep < 4) armWatchdog();
-    });
-  }
-
-  async function refreshCredentials(restartAfter: boolean) {
+  private async pollStats() {
+    const pc = this.negotiator.connection;
+    if (!pc || this.ended) return;
     try {
-      const fresh = await opts.getIceServers();
-      iceServers = fresh.iceServers;
-      scheduleCredentialRefresh(fresh.expiresAt);
-      if (pc) {
-        pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
-        if (restartAfter && remotePresent.get()) restart();
-      }
-    } catch (e) {
-      error.set(e instanceof CallError ? e : new CallError('network', 'Fresh connection credentials could not be fetched.', e));
-    }
-  }
-
-  function scheduleCredentialRefresh(expiresAt: string) {
-    const expires = Date.parse(expiresAt);
-    if (!Number.isFinite(expires)) return;
-    const wait = Math.max(10_000, expires - Date.now() - timing.credentialMarginMs);
-    after(wait, () => void refreshCredentials(true));
-  }
-
-  function onTurnRejected() {
-    error.set(new CallError('turn-credentials-rejected', 'The relay server refused our credentials.'));
-    // They may only have expired: fetch fresh ones once; a connection made afterwards clears the error.
-    if (!credentialRetry) {
-      credentialRetry = true;
-      void refreshCredentials(true);
-    }
-  }
-
-  /** Reads getStats once into `quality`; returns the sample (null without a connection). */
-  async function sampleQuality(current: RTCPeerConnection): Promise<StatsSample> {
-    const report = await current.getStats();
-    const sample = readSample(report.values() as Iterable<Record<string, unknown>>, Date.now());
-    quality.set(toSnapshot(lastSample, sample, connectMs));
-    return sample;
-  }
-
-  async function pollStats() {
-    const current = pc;
-    if (!current || ended) return;
-    try {
-      const previous = lastSample;
-      const sample = await sampleQuality(current);
-      const connected = current.connectionState === 'connected';
-      const stalled = connected && mediaStalled(previous, sample);
-      if (stalled) stalledFor++;
-      else if (stalledFor > 0 && connected) {
-        // Media is back on a connection that never stopped calling itself connected.
-        stalledFor = 0;
-        stopReconnectRetries();
-        dispatch({ type: 'media-connected' });
-      }
-      // The impolite side restarts first, so that usually only one side makes the offer.
-      if (stalledFor === timing.stalledIntervals + (polite ? 1 : 0) && remotePresent.get()) {
-        // Media stopped well before ICE would say `disconnected` (~5 s over UDP): restart now.
-        dispatch({ type: 'media-interrupted' });
-        restart();
-        armReconnectRetry();
-        armWatchdog();
-      }
-      lastSample = sample;
-      await adaptUplink(current, sample, quality.get()?.packetLossPct ?? null);
-      if (opts.writeStats && connectMs !== null && Date.now() - lastStatsWrite >= timing.statsWriteIntervalMs) {
-        lastStatsWrite = Date.now();
-        void opts.writeStats(summary(false)).catch(() => {});
+      const reading = await this.monitor.read(pc);
+      this.recovery.handle({ type: 'stats', connected: reading.connected, stalled: reading.stalled });
+      await this.uplink.adapt(pc, reading.sample, this.monitor.quality.get()?.packetLossPct ?? null);
+      if (this.opts.writeStats && this.monitor.summaryDue(this.timing.statsWriteIntervalMs)) {
+        void this.opts.writeStats(this.monitor.summary(false, this.iceRestarts.get())).catch(() => {});
       }
     } catch {
       // getStats on a connection being replaced: the next tick reads the new one.
     }
   }
 
-  /**
-   * Video starts at half resolution: at the first bandwidth estimate a 720p keyframe would have the
-   * encoder drop its first frames (and the pacer spread the rest), which is most of the wait for a
-   * first picture. The uplink adaptation climbs to full resolution as soon as the estimate allows.
-   */
-  function startLow(next: RTCPeerConnection) {
-    const sender = next.getSenders().find((s) => s.track?.kind === 'video');
-    const params = sender?.getParameters();
-    if (!sender || !params?.encodings?.length) {
-      trace('start-low', { applied: false });
-      return;
-    }
-    for (const enc of params.encodings) enc.scaleResolutionDownBy = 2;
-    uplinkKey = 'start';
-    sender.setParameters(params).then(
-      () => trace('start-low', { applied: true }),
-      (e: unknown) => trace('start-low', { applied: false, error: String(e) }),
-    );
-  }
-
-  async function adaptUplink(current: RTCPeerConnection, sample: StatsSample, lossPct: number | null) {
-    const sender = current.getSenders().find((s) => s.track?.kind === 'video');
-    if (!sender) return;
-    const profile = uplinkProfile(sample, lossPct);
-    const key = profile ? `${profile.maxBitrateKbps}/${profile.scaleDown}` : 'none';
-    if (key === uplinkKey) return;
-    const params = sender.getParameters();
-    if (!params.encodings?.length) return;
-    for (const enc of params.encodings) {
-      if (profile) {
-        enc.maxBitrate = profile.maxBitrateKbps * 1000;
-        enc.scaleResolutionDownBy = profile.scaleDown;
-      } else {
-        delete enc.maxBitrate;
-        enc.scaleResolutionDownBy = 1;
-      }
-    }
-    await sender.setParameters(params);
-    uplinkKey = key;
-  }
-
-  function summary(final: boolean): CallStatsSummary {
-    const q = quality.get();
-    return {
-      connectMs,
-      candidateType: q?.candidateType ?? null,
-      rttMs: q?.rttMs ?? null,
-      jitterMs: q?.jitterMs ?? null,
-      packetLossPct: q?.packetLossPct ?? null,
-      bitrateKbps: q?.bitrateKbps ?? null,
-      framesDecoded: q?.framesDecoded ?? null,
-      iceRestarts: iceRestarts.get(),
-      final,
-    };
-  }
-
-  function statsLoop() {
-    after(timing.statsIntervalMs, () => {
-      if (ended) return;
-      void pollStats().finally(statsLoop);
+  private statsLoop() {
+    this.timers.after(this.timing.statsIntervalMs, () => {
+      if (!this.ended) void this.pollStats().finally(() => this.statsLoop());
     });
   }
 
-  function prepare() {
-    if (prepared || ended) return;
-    prepared = true;
-    // What arrives before start() waits in the negotiator until there is a connection.
-    stops.push(opts.signaling.watchRemote((signal) => negotiator.onRemoteSignal(signal), (e) => fail(e, e.reason === 'signaling-denied')));
-    const ahead = opts.getIceServers();
-    ahead.catch(() => undefined); // start() asks again, and reports a second failure
-    serversAhead = ahead;
+  private leaveOnPageHide() {
+    if (this.opts.leaveOnPageHide === false || typeof globalThis.addEventListener !== 'function' || typeof window === 'undefined') return;
+    const onHide = (ev: PageTransitionEvent) => {
+      if (!ev.persisted) void this.shutdown('leave');
+    };
+    globalThis.addEventListener('pagehide', onHide as EventListener);
+    this.stops.push(() => globalThis.removeEventListener('pagehide', onHide as EventListener));
   }
 
-  async function shutdown(reason: 'leave' | 'consult-ended' | 'fatal') {
-    if (ended) return;
-    const started = state.get() !== 'idle';
-    ended = true;
-    dispatch({ type: reason });
-    for (const stop of stops.splice(0)) stop();
-    for (const h of [...timers]) cancel(h);
-    try {
-      if (control?.readyState === 'open') control.send('bye');
-    } catch {
-      // The channel closed meanwhile: the document's deletion says the same.
+  prepare(): void {
+    if (this.prepared || this.ended) return;
+    this.prepared = true;
+    // What arrives before start() waits in the negotiator until there is a connection.
+    this.stops.push(
+      this.opts.signaling.watchRemote(
+        (signal) => this.negotiator.onRemoteSignal(signal),
+        (e) => this.fail(e, e.reason === 'signaling-denied'),
+      ),
+    );
+  }
+
+  async start(): Promise<void> {
+    if (this.state.get() !== 'idle') return;
+    if (!this.opts.createPeerConnection && typeof RTCPeerConnection === 'undefined') {
+      this.fail(CallError.unsupported('WebRTC (RTCPeerConnection)'), true);
+      throw this.error.get()!;
     }
+    this.startedAt = this.clock.now();
+    this.dispatch({ type: 'start' });
+    // The other side's document is being read while the connection settings arrive.
+    this.prepare();
+    let servers: IceServersResult;
+    try {
+      servers = await this.opts.getIceServers().catch(() => this.opts.getIceServers());
+    } catch (e) {
+      this.fail(e instanceof CallError ? e : new CallError('network', 'Connection settings could not be fetched.', e), true);
+      throw this.error.get()!;
+    }
+    if (this.ended) return;
+    this.credentials.use(servers);
+    this.negotiator.start();
+    this.statsLoop();
+    this.leaveOnPageHide();
+  }
+
+  private async shutdown(reason: 'leave' | 'consult-ended' | 'fatal') {
+    if (this.ended) return;
+    const started = this.state.get() !== 'idle';
+    this.ended = true;
+    this.dispatch({ type: reason });
+    this.recovery.handle({ type: 'ended' });
+    for (const stop of this.stops.splice(0)) stop();
+    this.timers.cancelAll();
+    this.control?.sayBye();
     // Issued before any await: on pagehide nothing after the first await is sure to run.
     // A session that only prepared wrote nothing, so it has nothing to remove.
-    const removal = started ? opts.signaling.remove().catch(() => {}) : Promise.resolve();
-    if (pc && connectMs !== null) await sampleQuality(pc).catch(() => null);
-    const finalSummary = connectMs !== null ? summary(true) : null;
-    negotiator.close();
-    pc = null;
-    for (const track of opts.localStream.getTracks()) track.stop();
-    remoteStream.set(null);
-    remotePresent.set(false);
-    const stats = finalSummary && opts.writeStats ? opts.writeStats(finalSummary).catch(() => {}) : Promise.resolve();
+    const removal = started ? this.opts.signaling.remove().catch(() => {}) : Promise.resolve();
+    const pc = this.negotiator.connection;
+    if (pc && this.monitor.connectMs !== null) await this.monitor.read(pc).catch(() => null);
+    const finalSummary = this.monitor.connectMs !== null ? this.monitor.summary(true, this.iceRestarts.get()) : null;
+    this.negotiator.close();
+    this.media.stop();
+    this.remoteStream.set(null);
+    this.remotePresent.set(false);
+    const stats = finalSummary && this.opts.writeStats ? this.opts.writeStats(finalSummary).catch(() => {}) : Promise.resolve();
     await Promise.all([removal, stats]);
   }
 
-  return {
-    sessionId,
-    state,
-    remoteStream,
-    remotePresent,
-    quality,
-    error,
-    micEnabled,
-    cameraEnabled,
-    facing,
-    torchAvailable,
-    torchOn,
-    iceRestarts,
-    prepare,
-    async start() {
-      if (state.get() !== 'idle') return;
-      if (!opts.createPeerConnection && typeof RTCPeerConnection === 'undefined') {
-        fail(CallError.unsupported('WebRTC (RTCPeerConnection)'), true);
-        throw error.get()!;
-      }
-      startedAt = Date.now();
-      dispatch({ type: 'start' });
-      // Watch first: the other side's document is being read while the connection is prepared.
-      stops.push(
-        opts.signaling.watchConsult(
-          (status) => {
-            if (status === 'ended' || status === 'cancelled') fail(new CallError('consult-ended', 'The consult has ended.'), true);
-          },
-          (e) => fail(e, e.reason === 'signaling-denied'),
-        ),
-      );
-      prepare();
-      let servers: IceServersResult;
-      try {
-        servers = await (serversAhead ?? opts.getIceServers()).catch(() => opts.getIceServers());
-      } catch (e) {
-        fail(e instanceof CallError ? e : new CallError('network', 'Connection settings could not be fetched.', e), true);
-        throw error.get()!;
-      }
-      if (ended) return;
-      iceServers = servers.iceServers;
-      scheduleCredentialRefresh(servers.expiresAt);
-      negotiator.start();
-      statsLoop();
-      if (opts.leaveOnPageHide !== false && typeof globalThis.addEventListener === 'function' && typeof window !== 'undefined') {
-        const onHide = (ev: PageTransitionEvent) => {
-          if (!ev.persisted) void shutdown('leave');
-        };
-        globalThis.addEventListener('pagehide', onHide as EventListener);
-        stops.push(() => globalThis.removeEventListener('pagehide', onHide as EventListener));
-      }
-    },
-    leave: () => shutdown('leave'),
-    setMicEnabled(on) {
-      for (const t of opts.localStream.getAudioTracks()) t.enabled = on;
-      micEnabled.set(on);
-    },
-    setCameraEnabled(on) {
-      for (const t of opts.localStream.getVideoTracks()) t.enabled = on;
-      cameraEnabled.set(on);
-    },
-    async switchCamera(to) {
-      const old = videoTrack();
-      const request: MediaRequest = to?.deviceId || to?.facingMode ? to : { facingMode: facing.get() === 'user' ? 'environment' : 'user' };
-      const track = await acquireCamera(request, old);
-      track.enabled = cameraEnabled.get();
-      if (old) opts.localStream.removeTrack(old);
-      opts.localStream.addTrack(track);
-      // replaceTrack: no renegotiation, the other side keeps its stream.
-      const sender = pc?.getSenders().find((s) => s.track === old || s.track?.kind === 'video' || (s.track === null && old));
-      await sender?.replaceTrack(track);
-      facing.set(facingOf(track) ?? request.facingMode ?? facing.get());
-      torchAvailable.set(torchSupported(track));
-      torchOn.set(false);
-    },
-    async setTorch(on) {
-      const track = videoTrack();
-      if (!track || !torchSupported(track)) {
-        torchAvailable.set(false);
-        return;
-      }
-      await applyTorch(track, on);
-      torchOn.set(on);
-    },
-    restartIce: () => restart(),
-    peerConnection: () => pc,
-  };
+  leave(): Promise<void> {
+    return this.shutdown('leave');
+  }
+
+  consultEnded(): Promise<void> {
+    this.error.set(new CallError('consult-ended', 'The consult has ended.'));
+    return this.shutdown('consult-ended');
+  }
+
+  setMicEnabled(on: boolean): void {
+    this.media.setMicEnabled(on);
+  }
+
+  setCameraEnabled(on: boolean): void {
+    this.media.setCameraEnabled(on);
+  }
+
+  switchCamera(to?: MediaRequest): Promise<void> {
+    const sender = this.negotiator.connection?.getSenders().find((s) => s.track?.kind === 'video' || s.track === null) ?? null;
+    return this.media.switchCamera(sender, to);
+  }
+
+  setTorch(on: boolean): Promise<void> {
+    return this.media.setTorch(on);
+  }
+
+  peerConnection(): RTCPeerConnection | null {
+    return this.negotiator.connection;
+  }
 }

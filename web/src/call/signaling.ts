@@ -11,7 +11,7 @@ import {
 } from 'firebase/firestore';
 import type { StatsDoc } from '../../../functions/src/lib/model';
 import { CallError } from './errors';
-import type { CallStatsSummary, ConsultStatus, PeerSignal, Signaling } from './types';
+import type { CallStatsSummary, PeerSignal, Signaling } from './types';
 
 export interface FirestoreSignaling extends Signaling {
   /** Writes the call summary to `consults/{id}/stats/{uid}` (counted apart from signaling writes). */
@@ -19,11 +19,6 @@ export interface FirestoreSignaling extends Signaling {
   readonly statsWriteCount: number;
   /** Signaling writes the server has acknowledged. */
   readonly ackedWriteCount: number;
-}
-
-export interface FirestoreSignalingOptions {
-  /** The other participant's uid, when known; otherwise read from the consult document. */
-  remoteUid?: string;
 }
 
 export function toCallError(error: unknown): CallError {
@@ -49,40 +44,13 @@ function readPeer(snap: DocumentSnapshot): PeerSignal | null {
   };
 }
 
-export function createFirestoreSignaling(
-  db: Firestore,
-  consultId: string,
-  uid: string,
-  options: FirestoreSignalingOptions = {},
-): FirestoreSignaling {
-  const consultRef = doc(db, 'consults', consultId);
+/** `remoteUid`: the other participant, from the consult document the call model already holds. */
+export function createFirestoreSignaling(db: Firestore, consultId: string, uid: string, remoteUid: string): FirestoreSignaling {
   const ownRef = doc(db, 'consults', consultId, 'peers', uid);
+  const remoteRef = doc(db, 'consults', consultId, 'peers', remoteUid);
   let writes = 0;
   let statsWrites = 0;
   let acked = 0;
-
-  // The remote uid comes from the consult document unless given; both watchers share it.
-  let remoteUid: string | null = options.remoteUid ?? null;
-  const remoteUidWaiters: ((uid: string) => void)[] = [];
-  const learnRemoteUid = (data: { clinicianUid?: unknown; patientUid?: unknown } | undefined) => {
-    if (remoteUid || !data) return;
-    const other = data.clinicianUid === uid ? data.patientUid : data.clinicianUid;
-    if (typeof other !== 'string' || !other) return;
-    remoteUid = other;
-    for (const w of remoteUidWaiters.splice(0)) w(other);
-  };
-
-  const watchConsultDoc = (onStatus: (s: ConsultStatus) => void, onError: (e: CallError) => void) =>
-    onSnapshot(
-      consultRef,
-      (snap) => {
-        const data = snap.data() as { status?: ConsultStatus; clinicianUid?: string; patientUid?: string } | undefined;
-        learnRemoteUid(data);
-        if (!snap.exists()) onStatus('ended');
-        else if (data?.status) onStatus(data.status);
-      },
-      (e) => onError(toCallError(e)),
-    );
 
   return {
     get writeCount() {
@@ -113,35 +81,18 @@ export function createFirestoreSignaling(
       }
     },
     watchRemote(onSignal, onError) {
-      let stopped = false;
-      let stopDoc: (() => void) | null = null;
-      let stopConsult: (() => void) | null = null;
-      const watch = (other: string) => {
-        if (stopped) return;
-        stopDoc = onSnapshot(
-          doc(db, 'consults', consultId, 'peers', other),
-          { includeMetadataChanges: true },
-          (snap) => {
-            // An absent document read from an empty cache says nothing yet: wait for the server.
-            if (!snap.exists() && snap.metadata.fromCache) return;
-            if (snap.metadata.hasPendingWrites) return;
-            onSignal(readPeer(snap));
-          },
-          (e) => onError(toCallError(e)),
-        );
-      };
-      if (remoteUid) watch(remoteUid);
-      else {
-        remoteUidWaiters.push(watch);
-        stopConsult = watchConsultDoc(() => {}, onError);
-      }
-      return () => {
-        stopped = true;
-        stopDoc?.();
-        stopConsult?.();
-      };
+      return onSnapshot(
+        remoteRef,
+        { includeMetadataChanges: true },
+        (snap) => {
+          // An absent document read from an empty cache says nothing yet: wait for the server.
+          if (!snap.exists() && snap.metadata.fromCache) return;
+          if (snap.metadata.hasPendingWrites) return;
+          onSignal(readPeer(snap));
+        },
+        (e) => onError(toCallError(e)),
+      );
     },
-    watchConsult: watchConsultDoc,
     async writeStats(summary) {
       statsWrites++;
       const data: Omit<StatsDoc, 'lobby' | 'lobbySeenAt'> & { updatedAt: unknown } = { ...summary, updatedAt: serverTimestamp() };

@@ -10,6 +10,7 @@ const nextId = (prefix: string) => `${prefix}${++counter}`;
 
 export class FakePeerConnection implements PeerConnectionLike {
   signalingState: RTCSignalingState = 'stable';
+  iceConnectionState: RTCIceConnectionState = 'new';
   localDescription: { type: RTCSdpType; sdp: string } | null = null;
   remoteDescription: { type: RTCSdpType; sdp: string } | null = null;
   onnegotiationneeded: ((ev: Event) => unknown) | null = null;
@@ -181,8 +182,11 @@ export class FakeNetwork {
   /** How long setRemoteDescription takes (0: a microtask). */
   remoteDescriptionMs = 0;
   private waiters: (() => void)[] = [];
+  /** Called on every change, for fakes that derive their state from the network's. */
+  readonly watchers = new Set<() => void>();
   changed() {
     for (const w of this.waiters.splice(0)) w();
+    for (const w of [...this.watchers]) w();
   }
   nextChange(): Promise<void> {
     return new Promise((r) => this.waiters.push(r));

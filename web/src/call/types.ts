@@ -16,8 +16,9 @@ export type CallStatsSummary = Pick<
 >;
 
 /**
- * One participant's signaling: its own peer document, the other participant's, and the
- * consult's status. Every method maps failures to a `CallError` ('signaling-denied', 'network').
+ * One participant's signaling: its own peer document and the other participant's. Every method
+ * maps failures to a `CallError` ('signaling-denied', 'network'). The consult's status is the call
+ * model's to watch (web/src/state/call.ts), once for the whole page.
  */
 export interface Signaling {
   /** Rewrites the whole own peer document: one Firestore write. */
@@ -29,8 +30,6 @@ export interface Signaling {
    * call reflects the server (never an empty cache), so "absent" really means absent.
    */
   watchRemote(onSignal: (signal: PeerSignal | null) => void, onError: (error: CallError) => void): () => void;
-  /** Watches the consult's status ('ended' / 'cancelled' end the call). */
-  watchConsult(onStatus: (status: ConsultStatus) => void, onError: (error: CallError) => void): () => void;
   /** Client writes made so far (publish + remove), for `npm run bench`. */
   readonly writeCount: number;
 }

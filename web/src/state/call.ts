@@ -1,51 +1,37 @@
-// The call engine's observables as signals, and the one place the app creates a call.
-import { signal, type ReadonlySignal } from '@preact/signals';
-import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
-import type { GetIceServersRequest, GetIceServersResult } from '../../../functions/src/lib/api';
+// The call model of one consult: the consult document (listened to once for the whole page), the
+// other participant's uid, the connection settings (fetched once, ahead of the call) and the call
+// session, its observables as signals. The patient's lobby, the clinician's room and the engine's
+// test page all drive this same model; only the Firestore instance and the settings fetch differ.
+import { computed, signal, type ReadonlySignal } from '@preact/signals';
+import { doc, onSnapshot, type Firestore } from 'firebase/firestore';
+import type { GetIceServersResult } from '../../../functions/src/lib/api';
+import type { ConsultDoc } from '../../../functions/src/lib/model';
 import {
+  CallError,
   createCallSession,
   createFirestoreSignaling,
-  type CallError,
   type CallRole,
   type CallSession,
+  type CallSessionOptions,
   type CallState,
+  type FirestoreSignaling,
   type Observable,
   type QualitySnapshot,
 } from '../call';
-import { db } from '../db';
-import { lobbyStats } from './consult';
-import { callable } from '../firebase';
+import { consultFromDoc, isClosed, type Consult } from './consult';
 
-const getIceServers = callable<GetIceServersRequest, GetIceServersResult>('getIceServers');
-
-/**
- * Connection settings fetched ahead of the call (the patient's waiting room, the clinician's
- * consult room), so that admission does not wait for a function call: on a cold instance that
- * is seconds, against a few hundred milliseconds for the call itself.
- */
-const ahead = new Map<string, Promise<GetIceServersResult>>();
 /** Settings fetched ahead are used only with at least this much validity left. */
 const AHEAD_MIN_VALIDITY_MS = 5 * 60_000;
 
-export function prefetchIceServers(consultId: string): void {
-  if (ahead.has(consultId)) return;
-  const pending = getIceServers({ consultId });
-  ahead.set(consultId, pending);
-  // A failed prefetch is forgotten: the call fetches again, and explains the error if it recurs.
-  pending.catch(() => {
-    if (ahead.get(consultId) === pending) ahead.delete(consultId);
-  });
-}
-
-/** The prefetched settings once (if still valid long enough), otherwise fresh ones. */
-export async function iceServersFor(consultId: string, nowMs: () => number = Date.now): Promise<GetIceServersResult> {
-  const pending = ahead.get(consultId);
-  ahead.delete(consultId);
-  if (pending) {
-    const early = await pending.catch(() => null);
-    if (early && Date.parse(early.expiresAt) - nowMs() > AHEAD_MIN_VALIDITY_MS) return early;
-  }
-  return getIceServers({ consultId });
+export interface CallModelOptions {
+  consultId: string;
+  uid: string;
+  role: CallRole;
+  db: Firestore;
+  getIceServers(consultId: string): Promise<GetIceServersResult>;
+  /** What the engine's test page sets apart from the app: relay only, traces, no stats writes. */
+  session?: Pick<CallSessionOptions, 'iceTransportPolicy' | 'onTrace'> & { writeStats?: boolean };
+  now?: () => number;
 }
 
 function toSignal<T>(source: Observable<T>, stops: Array<() => void>): ReadonlySignal<T> {
@@ -54,33 +40,12 @@ function toSignal<T>(source: Observable<T>, stops: Array<() => void>): ReadonlyS
   return s;
 }
 
-export interface CallOptions {
-  consultId: string;
-  uid: string;
-  role: CallRole;
-  localStream: MediaStream;
-}
-
-/** The clinician's stats document, with every key the rules expect, before any merge. */
-export function ensureClinicianStatsDoc(consultId: string, uid: string): Promise<void> {
-  return setDoc(doc(db, 'consults', consultId, 'stats', uid), lobbyStats(null, serverTimestamp()));
-}
-
-export function createCall({ consultId, uid, role, localStream }: CallOptions) {
-  const signaling = createFirestoreSignaling(db, consultId, uid);
-  const session: CallSession = createCallSession({
-    consultId,
-    uid,
-    role,
-    signaling,
-    getIceServers: () => iceServersFor(consultId),
-    localStream,
-    // A merge into the full stats document written before the call (lobby or ensureClinicianStatsDoc).
-    writeStats: (summary) => signaling.writeStats(summary),
-  });
+/** A call session with its observables as signals, for the screens. */
+function callView(session: CallSession, signaling: FirestoreSignaling, localStream: MediaStream) {
   const stops: Array<() => void> = [];
-  const call = {
+  return {
     session,
+    signaling,
     localStream,
     state: toSignal<CallState>(session.state, stops),
     remoteStream: toSignal<MediaStream | null>(session.remoteStream, stops),
@@ -98,7 +63,155 @@ export function createCall({ consultId, uid, role, localStream }: CallOptions) {
       stops.forEach((stop) => stop());
     },
   };
-  return call;
 }
 
-export type Call = ReturnType<typeof createCall>;
+export type Call = ReturnType<typeof callView>;
+
+/**
+ * The consult document, listened to once for the page. `onClosed`: it was ended, cancelled or
+ * removed. `problem`: why it cannot be read (it does not exist, or it is not this person's).
+ */
+function watchConsult(db: Firestore, consultId: string, onClosed: () => void) {
+  const consult = signal<Consult | null>(null);
+  const problem = signal<unknown>(null);
+  let firstRead: (c: Consult) => void = () => undefined;
+  const known = new Promise<Consult>((resolve) => (firstRead = resolve));
+  const stop = onSnapshot(
+    doc(db, 'consults', consultId),
+    (snap) => {
+      if (!snap.exists()) {
+        problem.value = { code: 'not-found' };
+        onClosed();
+        return;
+      }
+      const next = consultFromDoc(snap.id, snap.data() as ConsultDoc);
+      consult.value = next;
+      problem.value = null;
+      firstRead(next);
+      if (isClosed(next.status)) onClosed();
+    },
+    (err) => (problem.value = err),
+  );
+  return { consult, problem, known, stop };
+}
+
+/** Connection settings fetched ahead of the call, used once if they are still valid long enough. */
+function settingsAhead(fetch: () => Promise<GetIceServersResult>, now: () => number) {
+  let ahead: Promise<GetIceServersResult> | null = null;
+  return {
+    /** Fetches now, so that admission does not wait for a function call (seconds on a cold instance). */
+    prefetch(): void {
+      if (ahead) return;
+      const pending = fetch();
+      ahead = pending;
+      // A failed prefetch is forgotten: the call fetches again, and explains the error if it recurs.
+      pending.catch(() => {
+        if (ahead === pending) ahead = null;
+      });
+    },
+    /** The prefetched settings once (if still valid long enough), otherwise fresh ones. */
+    async take(): Promise<GetIceServersResult> {
+      const pending = ahead;
+      ahead = null;
+      const early = pending ? await pending.catch(() => null) : null;
+      if (early && Date.parse(early.expiresAt) - now() > AHEAD_MIN_VALIDITY_MS) return early;
+      return fetch();
+    },
+  };
+}
+
+/** The session of one participant, signaled through Firestore, with its observables as signals. */
+function makeCall(opts: CallModelOptions, remoteUid: string, localStream: MediaStream, getIceServers: () => Promise<GetIceServersResult>): Call {
+  const signaling = createFirestoreSignaling(opts.db, opts.consultId, opts.uid, remoteUid);
+  const session = createCallSession({
+    consultId: opts.consultId,
+    uid: opts.uid,
+    role: opts.role,
+    signaling,
+    localStream,
+    getIceServers,
+    // A merge into the full stats document written before the call (the lobby's, or the clinician's).
+    writeStats: opts.session?.writeStats === false ? undefined : (summary) => signaling.writeStats(summary),
+    iceTransportPolicy: opts.session?.iceTransportPolicy,
+    onTrace: opts.session?.onTrace,
+  });
+  return callView(session, signaling, localStream);
+}
+
+export function createCallModel(opts: CallModelOptions) {
+  const { consultId, uid, role, db } = opts;
+  const now = opts.now ?? Date.now;
+  const call = signal<Call | null>(null);
+  const { consult, problem, known: consultKnown, stop: stopConsult } = watchConsult(db, consultId, () => void call.value?.session.consultEnded());
+  const remoteUid = computed(() => {
+    const c = consult.value;
+    return (role === 'clinician' ? c?.patientUid : c?.clinicianUid) ?? null;
+  });
+
+  const settings = settingsAhead(() => opts.getIceServers(consultId), now);
+
+  let opening: Promise<Call> | null = null;
+
+  /**
+   * The call session, made once the consult is read. The model owns `localStream` from here on
+   * (the session stops its tracks); a stream given while a session exists is not needed and stopped.
+   */
+  function open(localStream?: MediaStream): Promise<Call> {
+    if (opening) {
+      localStream?.getTracks().forEach((track) => track.stop());
+      return opening;
+    }
+    if (!localStream) return Promise.reject(new CallError('no-device', 'The call has no camera or microphone stream.'));
+    const made = consultKnown.then(() => {
+      const remote = remoteUid.value;
+      if (!remote) {
+        localStream.getTracks().forEach((track) => track.stop());
+        throw new CallError('signaling-denied', 'The other participant of this consult is not known yet.');
+      }
+      const view = makeCall(opts, remote, localStream, settings.take);
+      if (opening === made) call.value = view;
+      else void view.leave(); // left while the consult was being read
+      return view;
+    });
+    opening = made;
+    made.catch(() => {
+      if (opening === made) opening = null;
+    });
+    return made;
+  }
+
+  async function leave(): Promise<void> {
+    const current = call.value;
+    call.value = null;
+    opening = null;
+    await current?.leave().catch(() => undefined);
+  }
+
+  return {
+    consultId,
+    uid,
+    role,
+    consult,
+    problem,
+    remoteUid,
+    call,
+    consultKnown,
+    prefetch: settings.prefetch,
+    open,
+    /** While waiting to be admitted: the session reads the other side's document; nothing is written. */
+    async prepare(localStream?: MediaStream): Promise<void> {
+      (await open(localStream)).session.prepare();
+    },
+    /** Starts the call: the session prepared in the waiting room, or one made with `localStream`. */
+    async join(localStream?: MediaStream): Promise<void> {
+      await (await open(localStream)).start();
+    },
+    leave,
+    dispose(): void {
+      stopConsult();
+      void leave();
+    },
+  };
+}
+
+export type CallModel = ReturnType<typeof createCallModel>;

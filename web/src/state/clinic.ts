@@ -1,5 +1,5 @@
 // The clinician's side: the live consult list, one consult's waiting room, and actions.
-import { signal, type Signal } from '@preact/signals';
+import { effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import {
   collection,
   doc,
@@ -7,27 +7,23 @@ import {
   onSnapshot,
   orderBy,
   query,
+  serverTimestamp,
+  setDoc,
   where,
 } from 'firebase/firestore';
-import type {
-  ConsultRef,
-  RecordConsentRequest,
-  RecordConsentResult,
-  ScheduleConsultRequest,
-  ScheduleConsultResult,
-  StatusResult,
-} from '../../../functions/src/lib/api';
+import type { RecordConsentResult, ScheduleConsultResult } from '../../../functions/src/lib/api';
 import type { ConsultDoc, StatsDoc } from '../../../functions/src/lib/model';
 import { db } from '../db';
 import { callable } from '../firebase';
-import { consultFromDoc, toDate, type Consult, type Lobby } from './consult';
+import { consultFromDoc, lobbyStats, toDate, type Consult, type Lobby } from './consult';
 import type { LoadedConsent } from './consent';
 
-export const scheduleConsult = callable<ScheduleConsultRequest, ScheduleConsultResult>('scheduleConsult');
-export const cancelConsult = callable<ConsultRef, StatusResult>('cancelConsult');
-export const admitPatient = callable<ConsultRef, StatusResult>('admitPatient');
-export const endConsult = callable<ConsultRef, StatusResult>('endConsult');
-const recordConsent = callable<RecordConsentRequest, RecordConsentResult>('recordConsent');
+export const scheduleConsult = callable('scheduleConsult');
+export const cancelConsult = callable('cancelConsult');
+export const admitPatient = callable('admitPatient');
+export const endConsult = callable('endConsult');
+export const getIceServers = callable('getIceServers');
+const recordConsent = callable('recordConsent');
 
 export interface Live<T> {
   value: Signal<T>;
@@ -58,54 +54,32 @@ export function watchMyConsults(clinicianUid: string): Live<Consult[] | null> {
   return { value, error, stop };
 }
 
-export interface Room {
-  consult: Signal<Consult | null>;
+export interface RoomWatch {
+  /** The patient's lobby progress (device check, waiting), from its stats document. */
   patientLobby: Signal<Lobby>;
   clinicianConsented: Signal<boolean | null>;
-  error: Signal<unknown>;
   stop(): void;
 }
 
-/** One consult and where its patient is, live. */
-export function watchRoom(consultId: string, clinicianUid: string): Room {
-  const consult = signal<Consult | null>(null);
+/** Around one consult (which the call model watches): where its patient is, and whether our consent is on record. */
+export function watchRoom(consultId: string, clinicianUid: string, patientUid: ReadonlySignal<string | null>): RoomWatch {
   const patientLobby = signal<Lobby>(null);
   const clinicianConsented = signal<boolean | null>(null);
-  const error = signal<unknown>(null);
-  let stopStats: (() => void) | null = null;
-  let statsFor: string | null = null;
-
-  const stopConsult = onSnapshot(
-    doc(db, 'consults', consultId),
-    (snap) => {
-      if (!snap.exists()) {
-        error.value = { code: 'not-found' };
-        return;
-      }
-      const next = consultFromDoc(snap.id, snap.data() as ConsultDoc);
-      consult.value = next;
-      if (next.patientUid && next.patientUid !== statsFor) {
-        stopStats?.();
-        statsFor = next.patientUid;
-        stopStats = onSnapshot(
-          doc(db, 'consults', consultId, 'stats', next.patientUid),
-          (s) => {
-            const data = s.data() as StatsDoc | undefined;
-            patientLobby.value = data?.lobby ?? null;
-          },
-          () => {
-            patientLobby.value = null;
-          },
-        );
-      }
-    },
-    (err) => {
-      error.value = err;
-    },
-  );
-  const consentId = clinicianUid;
+  const stopStats = effect(function followPatientLobby() {
+    const uid = patientUid.value;
+    if (!uid) return;
+    return onSnapshot(
+      doc(db, 'consults', consultId, 'stats', uid),
+      (s) => {
+        patientLobby.value = (s.data() as StatsDoc | undefined)?.lobby ?? null;
+      },
+      () => {
+        patientLobby.value = null;
+      },
+    );
+  });
   const stopConsent = onSnapshot(
-    doc(db, 'consults', consultId, 'consents', consentId),
+    doc(db, 'consults', consultId, 'consents', clinicianUid),
     (snap) => {
       clinicianConsented.value = snap.exists();
     },
@@ -114,16 +88,18 @@ export function watchRoom(consultId: string, clinicianUid: string): Room {
     },
   );
   return {
-    consult,
     patientLobby,
     clinicianConsented,
-    error,
     stop() {
-      stopConsult();
+      stopStats();
       stopConsent();
-      stopStats?.();
     },
   };
+}
+
+/** The clinician's stats document, with every key the rules expect, before the call merges its summary. */
+export function ensureClinicianStatsDoc(consultId: string, uid: string): Promise<void> {
+  return setDoc(doc(db, 'consults', consultId, 'stats', uid), lobbyStats(null, serverTimestamp()));
 }
 
 export function recordClinicianConsent(consultId: string, consent: LoadedConsent): Promise<RecordConsentResult> {

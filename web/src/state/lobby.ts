@@ -1,78 +1,84 @@
 // The patient's side after consent: device check, waiting room, call, end. This module and
 // Firestore load only after the consent is recorded.
-import { signal } from '@preact/signals';
-import { doc, onSnapshot, serverTimestamp, setDoc } from 'firebase/firestore';
-import type { ConsultRef, WithdrawConsentResult } from '../../../functions/src/lib/api';
-import type { ConsultDoc } from '../../../functions/src/lib/model';
+import { computed, effect, signal, untracked, type Signal } from '@preact/signals';
+import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
 import { db } from '../db';
 import { callable } from '../firebase';
-import { createCall, prefetchIceServers, type Call } from './call';
-import { consultFromDoc, isClosed, lobbyStats, type Consult, type Lobby } from './consult';
+import { createCallModel, type CallModel } from './call';
+import { isClosed, lobbyStats, type Lobby } from './consult';
 import { describeError } from './errors';
 import { createDeviceCheck } from './media';
 
-const withdrawConsent = callable<ConsultRef, WithdrawConsentResult>('withdrawConsent');
+const withdrawConsent = callable('withdrawConsent');
+const getIceServers = callable('getIceServers');
 
 export type LobbyStep = 'devices' | 'waiting' | 'call' | 'left' | 'ended';
 
+/** Progress for the clinician's waiting room; a lost write only delays that display. */
+function progressReporter(consultId: string, uid: string): (lobby: Lobby) => void {
+  const statsRef = doc(db, 'consults', consultId, 'stats', uid);
+  return (lobby) => void setDoc(statsRef, lobbyStats(lobby, serverTimestamp())).catch(() => undefined);
+}
+
+/** The lobby follows its consult: closed ends it, admitted starts the call. */
+function followConsult(model: CallModel, on: { closed(): void; admitted(): void }): () => void {
+  return effect(function followConsult() {
+    const consult = model.consult.value;
+    untracked(() => {
+      if (!consult) return;
+      if (isClosed(consult.status) || consult.patientProgress === 'withdrawn') on.closed();
+      else if (consult.status === 'admitted') on.admitted();
+    });
+  });
+}
+
+/** LGPD revocation from the waiting room or the call: `after` runs once it is recorded. */
+async function withdraw(consultId: string, busy: Signal<boolean>, error: Signal<string | null>, after: () => Promise<void>): Promise<void> {
+  busy.value = true;
+  error.value = null;
+  try {
+    await withdrawConsent({ consultId });
+    await after();
+  } catch (err) {
+    error.value = describeError(err);
+  } finally {
+    busy.value = false;
+  }
+}
+
 export function createLobby(consultId: string, uid: string) {
+  const model = createCallModel({ consultId, uid, role: 'patient', db, getIceServers: (id) => getIceServers({ consultId: id }) });
   const step = signal<LobbyStep>('devices');
-  const consult = signal<Consult | null>(null);
-  const call = signal<Call | null>(null);
   const error = signal<string | null>(null);
   const withdrawing = signal(false);
   const devices = createDeviceCheck();
-  const statsRef = doc(db, 'consults', consultId, 'stats', uid);
+  const report = progressReporter(consultId, uid);
+  /** The call shows once admitted; before that it is only prepared, in the waiting room. */
+  const call = computed(() => (step.value === 'call' ? model.call.value : null));
 
-  function report(lobby: Lobby): void {
-    // Progress for the clinician's waiting room; a lost write only delays that display.
-    setDoc(statsRef, lobbyStats(lobby, serverTimestamp())).catch(() => undefined);
-  }
-
-  /** The call made in the waiting room, reading the clinician's side until admission starts it. */
-  let prepared: Call | null = null;
-
+  /** The call made in the waiting room: it reads the clinician's side until admission starts it. */
   function prepareCall(): void {
-    if (prepared || call.value) return;
-    const localStream = devices.release();
-    if (!localStream) return;
-    prepared = createCall({ consultId, uid, role: 'patient', localStream });
-    prepared.session.prepare();
+    model.prepare(devices.release() ?? undefined).catch((err: unknown) => (error.value = describeError(err)));
   }
 
   function enterCall(): void {
-    prepareCall();
-    const next = prepared;
-    prepared = null;
-    if (!next || call.value) return;
-    call.value = next;
+    if (step.value === 'call') return;
     step.value = 'call';
-    next.start().catch((err: unknown) => (error.value = describeError(err)));
+    model.join(devices.release() ?? undefined).catch((err: unknown) => (error.value = describeError(err)));
   }
 
-  const stopConsult = onSnapshot(
-    doc(db, 'consults', consultId),
-    (snap) => {
-      if (!snap.exists()) return;
-      const next = consultFromDoc(snap.id, snap.data() as ConsultDoc);
-      consult.value = next;
-      if (isClosed(next.status) || next.patientProgress === 'withdrawn') {
-        void finish();
-      } else if (next.status === 'admitted' && step.value === 'waiting') {
-        enterCall();
-      }
-    },
-    (err) => (error.value = describeError(err)),
-  );
-
-  async function finish(): Promise<void> {
-    const current = call.value ?? prepared;
-    prepared = null;
+  /** The consult is over (the call model ends the call itself). */
+  function closeLobby(): void {
     step.value = 'ended';
     devices.dispose();
-    await current?.leave().catch(() => undefined);
-    current?.localStream.getTracks().forEach((track) => track.stop());
   }
+
+  const stopFollowing = followConsult(model, {
+    closed: closeLobby,
+    admitted: () => {
+      if (step.peek() === 'waiting') enterCall();
+    },
+  });
 
   function startDeviceCheck(): Promise<void> {
     report('device_check');
@@ -82,7 +88,7 @@ export function createLobby(consultId: string, uid: string) {
   return {
     consultId,
     step,
-    consult,
+    consult: model.consult,
     call,
     error,
     withdrawing,
@@ -92,40 +98,31 @@ export function createLobby(consultId: string, uid: string) {
       report('devices_ok');
       report('waiting');
       step.value = 'waiting';
-      // While waiting for admission: the clinician's side is read and the connection settings are
-      // fetched, so that admission starts the call at once.
-      prefetchIceServers(consultId);
+      // While waiting for admission: the connection settings are fetched and the clinician's side
+      // is read, so that admission starts the call at once.
+      model.prefetch();
       prepareCall();
-      if (consult.value?.status === 'admitted') enterCall();
+      if (model.consult.value?.status === 'admitted') enterCall();
     },
     async leaveCall() {
-      const current = call.value;
-      call.value = null;
-      await current?.leave().catch(() => undefined);
-      current?.localStream.getTracks().forEach((track) => track.stop());
+      await model.leave();
       report('left');
-      step.value = isClosed(consult.value?.status ?? 'scheduled') ? 'ended' : 'left';
+      step.value = isClosed(model.consult.value?.status ?? 'scheduled') ? 'ended' : 'left';
     },
     rejoin() {
       step.value = 'devices';
       return startDeviceCheck();
     },
-    async withdraw() {
-      withdrawing.value = true;
-      error.value = null;
-      try {
-        await withdrawConsent({ consultId });
+    withdraw: () =>
+      withdraw(consultId, withdrawing, error, async () => {
         report('left');
-        await finish();
-      } catch (err) {
-        error.value = describeError(err);
-      } finally {
-        withdrawing.value = false;
-      }
-    },
+        closeLobby();
+        await model.leave();
+      }),
     dispose() {
-      stopConsult();
-      void finish();
+      stopFollowing();
+      model.dispose();
+      devices.dispose();
     },
   };
 }

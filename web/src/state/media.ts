@@ -1,5 +1,5 @@
 // The device check: camera preview, microphone level and camera choice, with typed failures.
-import { signal } from '@preact/signals';
+import { signal, type Signal } from '@preact/signals';
 import { acquireMedia } from '../call/media';
 import { CallError, type CallErrorReason } from '../call/errors';
 
@@ -22,27 +22,20 @@ async function permissionBlocked(): Promise<boolean> {
   }
 }
 
-export function createDeviceCheck() {
-  const stream = signal<MediaStream | null>(null);
-  const problem = signal<MediaProblem | null>(null);
-  const busy = signal(false);
-  const facing = signal<Facing>('user');
-  const cameras = signal<Array<{ deviceId: string; label: string }>>([]);
-  const cameraId = signal<string | null>(null);
-  /** Microphone level, 0 to 1. */
-  const level = signal(0);
+/** The microphone's level while the device check runs, 0 to 1, for the bar beside the preview. */
+function levelMeter(level: Signal<number>) {
   let audio: AudioContext | null = null;
   let frame = 0;
 
-  function stopMeter() {
+  function stop() {
     cancelAnimationFrame(frame);
     void audio?.close().catch(() => undefined);
     audio = null;
     level.value = 0;
   }
 
-  function startMeter(s: MediaStream) {
-    stopMeter();
+  function start(s: MediaStream) {
+    stop();
     if (!s.getAudioTracks().length || typeof AudioContext === 'undefined') return;
     audio = new AudioContext();
     const analyser = audio.createAnalyser();
@@ -62,6 +55,20 @@ export function createDeviceCheck() {
     tick();
   }
 
+  return { start, stop };
+}
+
+export function createDeviceCheck() {
+  const stream = signal<MediaStream | null>(null);
+  const problem = signal<MediaProblem | null>(null);
+  const busy = signal(false);
+  const facing = signal<Facing>('user');
+  const cameras = signal<Array<{ deviceId: string; label: string }>>([]);
+  const cameraId = signal<string | null>(null);
+  /** Microphone level, 0 to 1. */
+  const level = signal(0);
+  const meter = levelMeter(level);
+
   function stopTracks() {
     stream.value?.getTracks().forEach((track) => track.stop());
     stream.value = null;
@@ -70,13 +77,13 @@ export function createDeviceCheck() {
   async function start(): Promise<void> {
     busy.value = true;
     problem.value = null;
-    stopMeter();
+    meter.stop();
     // Phones cannot open two cameras at once: release the current one first.
     stopTracks();
     try {
       const next = await acquireMedia(cameraId.value ? { deviceId: cameraId.value } : { facingMode: facing.value });
       stream.value = next;
-      startMeter(next);
+      meter.start(next);
       const devices = await navigator.mediaDevices.enumerateDevices();
       cameras.value = devices
         .filter((d) => d.kind === 'videoinput')
@@ -107,14 +114,15 @@ export function createDeviceCheck() {
       cameraId.value = deviceId;
       return start();
     },
-    /** Hands the stream over (to the call); the meter stops, the tracks keep running. */
+    /** Hands the stream over to the call, which stops its tracks when it ends; the meter stops. */
     release(): MediaStream | null {
-      stopMeter();
+      meter.stop();
       const s = stream.value;
+      stream.value = null;
       return s;
     },
     dispose() {
-      stopMeter();
+      meter.stop();
       stopTracks();
     },
   };

@@ -1,12 +1,7 @@
 // The patient's journey up to consent: open the link, sign in anonymously, redeem the invite,
 // read and accept (or decline) the consent. Nothing here loads Firestore.
 import { signal } from '@preact/signals';
-import type {
-  RecordConsentRequest,
-  RecordConsentResult,
-  RedeemInviteRequest,
-  RedeemInviteResult,
-} from '../../../functions/src/lib/api';
+import type { RedeemInviteResult } from '../../../functions/src/lib/api';
 import { callable } from '../firebase';
 import { locale } from '../i18n';
 import { ensurePatientUser } from './auth';
@@ -14,8 +9,8 @@ import { loadConsent, type LoadedConsent } from './consent';
 import { isClosed } from './consult';
 import { describeError, reasonOf } from './errors';
 
-const redeemInvite = callable<RedeemInviteRequest, RedeemInviteResult>('redeemInvite');
-const recordConsent = callable<RecordConsentRequest, RecordConsentResult>('recordConsent');
+const redeemInvite = callable('redeemInvite');
+const recordConsent = callable('recordConsent');
 
 export type JoinStep =
   | { step: 'opening'; detail: 'signing-in' | 'redeeming' }
