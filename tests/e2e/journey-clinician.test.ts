@@ -2,7 +2,8 @@
 // role, and cancelling a consult (which the patient's link then explains).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { createUser } from '../support/admin';
+import { Timestamp } from 'firebase-admin/firestore';
+import { adminDb, createUser } from '../support/admin';
 import { launchChromium } from '../support/browser';
 import { hostingOrigin } from '../support/emulators';
 
@@ -42,6 +43,29 @@ describe('the clinician off the happy road', () => {
     await signIn(page, account.email, account.password);
     await page.getByText('Esta conta não tem acesso de profissional de saúde. Peça ao administrador para liberar.').first().waitFor(LONG);
     expect(await page.getByRole('heading', { name: 'Consultas' }).count()).toBe(0);
+  });
+
+  it('a consult that does not exist, or is another clinician\'s, is explained instead of loading forever', async () => {
+    const account = await createUser('clinician', 'clinician');
+    const other = await createUser('clinician', 'clinician');
+    const theirs = adminDb().collection('consults').doc();
+    const now = Timestamp.now();
+    await theirs.set({
+      clinicianUid: other.uid, patientUid: null, patientLabel: 'Não é seu', scheduledFor: now, durationMinutes: 20,
+      status: 'scheduled', patientProgress: 'invited', createdAt: now, updatedAt: now, admittedAt: null, endedAt: null,
+      endReason: null, auditHead: { seq: 0, hash: '' },
+    });
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, account.email, account.password);
+    await page.getByRole('heading', { name: 'Consultas' }).waitFor(LONG);
+
+    await page.goto(`${hostingOrigin()}/consults/${'x'.repeat(20)}`);
+    await page.getByRole('alert').getByText('Não encontramos esta consulta.').waitFor(LONG);
+    await page.getByRole('link', { name: 'Voltar às consultas' }).waitFor(LONG);
+
+    await page.goto(`${hostingOrigin()}/consults/${theirs.id}`);
+    await page.getByRole('alert').getByText('Você não participa desta consulta.').waitFor(LONG);
+    expect(await page.getByText('Não é seu').count()).toBe(0);
   });
 
   it('a cancelled consult moves to the past list, and its invite link explains that it is over', async () => {

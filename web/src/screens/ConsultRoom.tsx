@@ -34,8 +34,13 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
 
   const actions = <button type="button" class="link-button" onClick={() => void signOut()}>{t('signout')}</button>;
 
-  if (room.error.value && !consult) {
-    return <Layout actions={actions}><ErrorMessage>{describeError(room.error.value)}</ErrorMessage></Layout>;
+  if (room.problem.value && !consult) {
+    return (
+      <Layout actions={actions}>
+        <p><Link href="/">{t('room.back')}</Link></p>
+        <ErrorMessage>{describeError(room.problem.value)}</ErrorMessage>
+      </Layout>
+    );
   }
   if (!consult) return <Layout actions={actions}><Loading /></Layout>;
 

@@ -45,6 +45,8 @@ export function describeError(error: unknown): string {
     case 'permission-denied':
     case 'functions/permission-denied':
       return reasonText('not_participant');
+    case 'not-found':
+      return reasonText('consult_not_found');
     default:
       return navigator.onLine ? t('error.generic') : t('error.network');
   }
