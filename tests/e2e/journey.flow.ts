@@ -216,6 +216,20 @@ export async function runJourney({ people, onScreen = async () => undefined, con
   await onScreen('clinician-call', clinician);
   await onScreen('patient-call', patient);
 
+  // The rear camera is held by another app: the switch says so, and the front camera comes back.
+  await patient.evaluate(() => {
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (constraints) => {
+      const video = constraints?.video;
+      const facing = typeof video === 'object' ? (video.facingMode as ConstrainDOMStringParameters | undefined)?.ideal : undefined;
+      return facing === 'environment' ? Promise.reject(new DOMException('Could not start video source', 'NotReadableError')) : real(constraints);
+    };
+  });
+  await patient.getByRole('button', { name: 'Trocar câmera' }).click();
+  await patient.getByRole('alert').getByText('Não foi possível trocar de câmera. A câmera ou o microfone está em uso por outro aplicativo').waitFor(LONG);
+  expect(await patient.getByRole('button', { name: 'Trocar câmera' }).isEnabled()).toBe(true);
+  await framesDecoding(clinician, 'remote-video');
+
   await clinician.getByRole('button', { name: 'Encerrar consulta' }).click();
   await clinician.locator('[data-screen="summary"]').waitFor(LONG);
   await onScreen('clinician-summary', clinician);

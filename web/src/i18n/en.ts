@@ -157,6 +157,7 @@ export const en: Messages = {
   'call.cameraOff': 'Turn camera off',
   'call.cameraOn': 'Turn camera on',
   'call.switchCamera': 'Switch camera',
+  'call.switchFailed': 'The camera could not be switched. {reason}',
   'call.torchOn': 'Turn torch on',
   'call.torchOff': 'Turn torch off',
   'call.leave': 'Leave the call',

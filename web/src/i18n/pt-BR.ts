@@ -195,6 +195,7 @@ export const ptBR = {
   'call.cameraOff': 'Desligar câmera',
   'call.cameraOn': 'Ligar câmera',
   'call.switchCamera': 'Trocar câmera',
+  'call.switchFailed': 'Não foi possível trocar de câmera. {reason}',
   'call.torchOn': 'Ligar lanterna',
   'call.torchOff': 'Desligar lanterna',
   'call.leave': 'Sair da chamada',

@@ -3,6 +3,7 @@ import { useSignal } from '@preact/signals';
 import { callReasonText, t } from '../i18n';
 import { ErrorMessage, Loading } from '../components/Status';
 import { Video } from '../components/Video';
+import { CallError, type CallErrorReason } from '../call/errors';
 import type { Call as CallModel } from '../state/call';
 
 export function QualityBadge({ call }: { call: CallModel }) {
@@ -24,10 +25,15 @@ export function Call({ call, title, onLeave, extra }: { call: CallModel; title: 
   const camera = call.cameraEnabled.value;
   const torch = call.torchOn.value;
 
+  const switchError = useSignal<CallErrorReason | null>(null);
   const switchCamera = async () => {
     switching.value = true;
+    switchError.value = null;
     try {
       await call.session.switchCamera();
+    } catch (err) {
+      // The previous camera is back where the device allows it; say why the other one is not.
+      switchError.value = err instanceof CallError ? err.reason : 'no-device';
     } finally {
       switching.value = false;
     }
@@ -38,6 +44,7 @@ export function Call({ call, title, onLeave, extra }: { call: CallModel; title: 
       <h1 class="visually-hidden">{title}</h1>
       {state === 'reconnecting' && <p class="banner warn" role="alert">{t('call.reconnecting')}</p>}
       {error && state !== 'ended' && <ErrorMessage>{callReasonText(error.reason)}</ErrorMessage>}
+      {switchError.value && state !== 'ended' && <ErrorMessage>{t('call.switchFailed', { reason: callReasonText(switchError.value) })}</ErrorMessage>}
       <div class="stage">
         <Video stream={call.remoteStream.value} class="remote" label={t('call.remote')} testId="remote-video" />
         {state !== 'connected' && state !== 'reconnecting' && (
