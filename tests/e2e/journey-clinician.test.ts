@@ -60,11 +60,11 @@ describe('the clinician off the happy road', () => {
     await page.getByRole('heading', { name: 'Consultas' }).waitFor(LONG);
 
     await page.goto(`${hostingOrigin()}/consults/${'x'.repeat(20)}`);
-    await page.getByRole('alert').getByText('Não encontramos esta consulta.').waitFor(LONG);
+    await page.getByRole('alert').getByText('Não encontramos esta consulta entre as suas.').waitFor(LONG);
     await page.getByRole('link', { name: 'Voltar às consultas' }).waitFor(LONG);
 
     await page.goto(`${hostingOrigin()}/consults/${theirs.id}`);
-    await page.getByRole('alert').getByText('Você não participa desta consulta.').waitFor(LONG);
+    await page.getByRole('alert').getByText('Não encontramos esta consulta entre as suas.').waitFor(LONG);
     expect(await page.getByText('Não é seu').count()).toBe(0);
   });
 

@@ -72,6 +72,7 @@ export const en: Messages = {
   'invite.dismiss': 'Done',
 
   'room.title': 'Waiting room — {label}',
+  'room.notYours': 'This consult is not among yours. Check the link, or go back to your consults.',
   'room.back': 'Back to consults',
   'room.progress': 'Where the patient is',
   'room.step.invited': 'Invite sent',

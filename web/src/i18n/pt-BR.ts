@@ -110,6 +110,7 @@ export const ptBR = {
   'invite.dismiss': 'Concluído',
 
   'room.title': 'Sala de espera — {label}',
+  'room.notYours': 'Não encontramos esta consulta entre as suas. Confira o link ou volte à lista de consultas.',
   'room.back': 'Voltar às consultas',
   'room.progress': 'Onde o paciente está',
   'room.step.invited': 'Convite enviado',

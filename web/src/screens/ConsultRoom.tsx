@@ -21,6 +21,12 @@ export function ConsultRoom({ consultId }: { consultId: string }) {
   return <Room consultId={consultId} clinicianUid={s.uid} />;
 }
 
+/** The rules answer alike for a consult that does not exist and one that is another clinician's. */
+function roomProblemText(problem: unknown): string {
+  const code = (problem as { code?: unknown } | null)?.code;
+  return code === 'not-found' || code === 'permission-denied' ? t('room.notYours') : describeError(problem);
+}
+
 function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: string }) {
   const room = useMemo(() => createRoom(consultId, clinicianUid), [consultId, clinicianUid]);
   useEffect(() => () => room.dispose(), [room]);
@@ -38,7 +44,7 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
     return (
       <Layout actions={actions}>
         <p><Link href="/">{t('room.back')}</Link></p>
-        <ErrorMessage>{describeError(room.problem.value)}</ErrorMessage>
+        <ErrorMessage>{roomProblemText(room.problem.value)}</ErrorMessage>
       </Layout>
     );
   }
