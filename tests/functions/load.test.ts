@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminDb, createUser } from '../support/admin';
-import { call, mapLimit, rawCall, signInPassword, signUpAnonymous, type CallableAnswer, type SignedIn } from '../support/payloads';
+import { call, mapLimit, rawCall, signInPassword, signUpAnonymous, type CallableAnswer, type SignedIn } from '../support/callableHttp';
 import type { RecordConsentRequest, RedeemInviteResult, ScheduleConsultResult } from '../../functions/src/lib/api';
 import { verifyChain, type ChainedFields } from '../../functions/src/audit/chain';
 

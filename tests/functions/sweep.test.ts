@@ -8,20 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import { adminDb, createUser } from '../support/admin';
-import {
-  CALLABLE_NAMES,
-  call,
-  malformedPayloads,
-  mapLimit,
-  rawCall,
-  signInPassword,
-  signUpAnonymous,
-  type CallableName,
-  type Json,
-  type MalformedPayload,
-  type SignedIn,
-  vanishingPrototypeKeys,
-} from '../support/payloads';
+import { call, mapLimit, rawCall, signInPassword, signUpAnonymous, type SignedIn } from '../support/callableHttp';
+import { CALLABLE_NAMES, malformedPayloads, type CallableName, type Json, type MalformedPayload, vanishingPrototypeKeys } from '../support/payloads';
 import type { RecordConsentRequest, RedeemInviteResult, ScheduleConsultResult } from '../../functions/src/lib/api';
 import { verifyChain, type ChainedFields } from '../../functions/src/audit/chain';
 
