@@ -11,6 +11,8 @@ import { log, median, percentile, round, type Metrics } from './lib';
 
 const WARMUP = 2;
 const CALLS = Number(process.env.TC_BENCH_CALLS ?? 100);
+/** Slower than this, a call's traces are printed to find where its time went. */
+const SLOW_MS = 3000;
 /** A call without a frame on both sides by then counts as stuck. */
 const STUCK_MS = 20_000;
 
@@ -37,7 +39,8 @@ async function oneCall(origin: string, browsers: [Browser, Browser]): Promise<Ca
     }
     const [a, b] = both;
     const setupMs = Math.max(a.firstFrameAt!, b.firstFrameAt!) - b.startedAt!;
-    if (process.env.TC_BENCH_TRACE) {
+    // A slow call, or one that needed more than the two setup writes, prints its traces by itself.
+    if (process.env.TC_BENCH_TRACE || setupMs > SLOW_MS || a.writes + b.writes > 2) {
       // Where a call's setup time goes: both engines' steps relative to the patient's start.
       const t0 = b.startedAt!;
       for (const [who, pg] of [['clinician', c.clinician], ['patient', c.patient]] as const) {

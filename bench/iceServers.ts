@@ -11,7 +11,12 @@ async function timedRound(callers: Array<{ session: ClientSession; consultId: st
   return Promise.all(
     callers.map(async ({ session, consultId }) => {
       const start = performance.now();
-      await session.call(name, { consultId });
+      try {
+        await session.call(name, { consultId });
+      } catch (error) {
+        // Which of the two timed paths gave up, and after how long: the emulator or our code.
+        throw new Error(`${name} failed after ${Math.round(performance.now() - start)} ms: ${String(error)}`);
+      }
       return performance.now() - start;
     }),
   );

@@ -101,10 +101,26 @@ export interface JourneyOptions {
   log?: string[];
 }
 
-export async function runJourney({ people, onScreen = async () => undefined, contextOptions = {}, log = [] }: JourneyOptions): Promise<Journey> {
+/** The rear camera is held by another app: the switch says so, and the front camera keeps sending. */
+async function switchToBusyCamera(patient: Page, clinician: Page): Promise<void> {
+  await patient.evaluate(() => {
+    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (constraints) => {
+      const video = constraints?.video;
+      const facing = typeof video === 'object' ? (video.facingMode as ConstrainDOMStringParameters | undefined)?.ideal : undefined;
+      return facing === 'environment' ? Promise.reject(new DOMException('Could not start video source', 'NotReadableError')) : real(constraints);
+    };
+  });
+  await patient.getByRole('button', { name: 'Trocar câmera' }).click();
+  await patient.getByRole('alert').getByText('Não foi possível trocar de câmera. A câmera ou o microfone está em uso por outro aplicativo').waitFor(LONG);
+  expect(await patient.getByRole('button', { name: 'Trocar câmera' }).isEnabled()).toBe(true);
+  await framesDecoding(clinician, 'remote-video');
+}
+
+/** The clinician signs in on a laptop, schedules a consult and copies its invite link. */
+async function scheduleAsClinician(people: People, onScreen: OnScreen, contextOptions: JourneyOptions['contextOptions'], log: string[]) {
   const origin = hostingOrigin();
   const account = await createUser('clinician', 'clinician');
-
   // The clinician, on a laptop.
   const clinicianContext: BrowserContext = await people.clinicianBrowser.newContext({
     ...contextOptions,
@@ -138,21 +154,12 @@ export async function runJourney({ people, onScreen = async () => undefined, con
   await clinician.locator(`[data-consult-id="${consultId}"]`).waitFor(LONG);
   await onScreen('invite', clinician);
 
-  await clinician.getByRole('link', { name: 'Abrir sala de Maria S.' }).first().click();
-  await clinician.getByRole('heading', { name: 'Sala de espera — Maria S.' }).waitFor(LONG);
-  await onScreen('room-waiting', clinician);
+  return { clinician, inviteLink, clipboardLink, consultId };
+}
 
-  // The patient, on a phone-sized screen. First a mangled link (its own fresh visit)…
-  const phone = { ...contextOptions, viewport: { width: 360, height: 740 }, permissions: ['camera', 'microphone'] };
-  const strangerContext = await people.patientBrowser.newContext(phone);
-  const stranger = await strangerContext.newPage();
-  watchConsole(stranger, 'patient (bad link)', log);
-  await stranger.goto(`${origin}/join/${consultId}#k=not-the-right-key-at-all-000000000000000000`);
-  await stranger.locator('[data-screen="invite-problem"]').waitFor(LONG);
-  await onScreen('patient-invalid-link', stranger);
-  await strangerContext.close();
-
-  // …then the real link, counting the JavaScript it downloads before consent is possible.
+/** The patient opens the real link on a phone, counting the JavaScript it downloads before consent is possible. */
+async function openInviteCountingScripts(people: People, phone: Parameters<Browser['newContext']>[0], inviteLink: string, log: string[]) {
+  const origin = hostingOrigin();
   const patientContext = await people.patientBrowser.newContext(phone);
   const patient = await patientContext.newPage();
   watchConsole(patient, 'patient', log);
@@ -172,6 +179,29 @@ export async function runJourney({ people, onScreen = async () => undefined, con
   const sizes = await Promise.all(scripts.values());
   const patientJsGzipBytes = sizes.reduce((a, b) => a + b, 0);
   const patientScripts = [...scripts.keys()].map((u) => new URL(u).pathname);
+  return { patient, patientJsGzipBytes, patientScripts };
+}
+
+export async function runJourney({ people, onScreen = async () => undefined, contextOptions = {}, log = [] }: JourneyOptions): Promise<Journey> {
+  const origin = hostingOrigin();
+
+  const { clinician, inviteLink, clipboardLink, consultId } = await scheduleAsClinician(people, onScreen, contextOptions, log);
+
+  await clinician.getByRole('link', { name: 'Abrir sala de Maria S.' }).first().click();
+  await clinician.getByRole('heading', { name: 'Sala de espera — Maria S.' }).waitFor(LONG);
+  await onScreen('room-waiting', clinician);
+
+  // The patient, on a phone-sized screen. First a mangled link (its own fresh visit), then the real one.
+  const phone = { ...contextOptions, viewport: { width: 360, height: 740 }, permissions: ['camera', 'microphone'] };
+  const strangerContext = await people.patientBrowser.newContext(phone);
+  const stranger = await strangerContext.newPage();
+  watchConsole(stranger, 'patient (bad link)', log);
+  await stranger.goto(`${origin}/join/${consultId}#k=not-the-right-key-at-all-000000000000000000`);
+  await stranger.locator('[data-screen="invite-problem"]').waitFor(LONG);
+  await onScreen('patient-invalid-link', stranger);
+  await strangerContext.close();
+
+  const { patient, patientJsGzipBytes, patientScripts } = await openInviteCountingScripts(people, phone, inviteLink, log);
   // The key leaves the address bar once read.
   expect(new URL(patient.url()).hash).toBe('');
   await onScreen('patient-consent', patient);
@@ -216,19 +246,7 @@ export async function runJourney({ people, onScreen = async () => undefined, con
   await onScreen('clinician-call', clinician);
   await onScreen('patient-call', patient);
 
-  // The rear camera is held by another app: the switch says so, and the front camera comes back.
-  await patient.evaluate(() => {
-    const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = (constraints) => {
-      const video = constraints?.video;
-      const facing = typeof video === 'object' ? (video.facingMode as ConstrainDOMStringParameters | undefined)?.ideal : undefined;
-      return facing === 'environment' ? Promise.reject(new DOMException('Could not start video source', 'NotReadableError')) : real(constraints);
-    };
-  });
-  await patient.getByRole('button', { name: 'Trocar câmera' }).click();
-  await patient.getByRole('alert').getByText('Não foi possível trocar de câmera. A câmera ou o microfone está em uso por outro aplicativo').waitFor(LONG);
-  expect(await patient.getByRole('button', { name: 'Trocar câmera' }).isEnabled()).toBe(true);
-  await framesDecoding(clinician, 'remote-video');
+  await switchToBusyCamera(patient, clinician);
 
   await clinician.getByRole('button', { name: 'Encerrar consulta' }).click();
   await clinician.locator('[data-screen="summary"]').waitFor(LONG);
