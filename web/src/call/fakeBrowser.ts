@@ -143,11 +143,10 @@ export class FakeBrowserConnection extends FakePeerConnection {
     } else if (!up && this.connectionState === 'connected') this.set('disconnected');
   }
 
+  /** The ICE generation last connected: a dropped connection comes back only on a new one. */
   private lastUfrag = this.ufrag;
-  /** A dropped connection comes back only on a new ICE generation. */
   private restarted(): boolean {
-    const changed = this.ufrag !== this.lastUfrag;
-    return changed;
+    return this.ufrag !== this.lastUfrag;
   }
 
   private set(state: RTCPeerConnectionState) {

@@ -62,7 +62,8 @@ export function createLocalMedia(stream: MediaStream): LocalMedia {
     },
     async switchCamera(sender, to) {
       const old = videoTrack();
-      const previous: MediaRequest = old?.getSettings?.().deviceId ? { deviceId: old.getSettings().deviceId } : { facingMode: facing.get() };
+      const deviceId = old?.getSettings?.().deviceId;
+      const previous: MediaRequest = deviceId ? { deviceId } : { facingMode: facing.get() };
       const request: MediaRequest = to?.deviceId || to?.facingMode ? to : { facingMode: facing.get() === 'user' ? 'environment' : 'user' };
       try {
         await use(await acquireCamera(request, old), sender, request);

@@ -4,7 +4,7 @@
 // test page all drive this same model; only the Firestore instance and the settings fetch differ.
 import { computed, signal, type ReadonlySignal } from '@preact/signals';
 import { doc, onSnapshot, type Firestore } from 'firebase/firestore';
-import type { GetIceServersResult } from '../../../functions/src/lib/api';
+import type { GetIceServersRequest, GetIceServersResult } from '../../../functions/src/lib/api';
 import type { ConsultDoc } from '../../../functions/src/lib/model';
 import {
   CallError,
@@ -28,7 +28,7 @@ export interface CallModelOptions {
   uid: string;
   role: CallRole;
   db: Firestore;
-  getIceServers(consultId: string): Promise<GetIceServersResult>;
+  getIceServers(request: GetIceServersRequest): Promise<GetIceServersResult>;
   /** What the engine's test page sets apart from the app: relay only, traces, no stats writes. */
   session?: Pick<CallSessionOptions, 'iceTransportPolicy' | 'onTrace'> & { writeStats?: boolean };
   now?: () => number;
@@ -148,7 +148,7 @@ export function createCallModel(opts: CallModelOptions) {
     return (role === 'clinician' ? c?.patientUid : c?.clinicianUid) ?? null;
   });
 
-  const settings = settingsAhead(() => opts.getIceServers(consultId), now);
+  const settings = settingsAhead(() => opts.getIceServers({ consultId }), now);
 
   let opening: Promise<Call> | null = null;
 

@@ -22,7 +22,6 @@ export const scheduleConsult = callable('scheduleConsult');
 export const cancelConsult = callable('cancelConsult');
 export const admitPatient = callable('admitPatient');
 export const endConsult = callable('endConsult');
-export const getIceServers = callable('getIceServers');
 const recordConsent = callable('recordConsent');
 
 export interface Live<T> {

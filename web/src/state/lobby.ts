@@ -4,13 +4,13 @@ import { computed, effect, signal, untracked, type Signal } from '@preact/signal
 import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
 import { db } from '../db';
 import { callable } from '../firebase';
-import { createCallModel, type CallModel } from './call';
+import { appCallModel } from './appCall';
+import type { CallModel } from './call';
 import { isClosed, lobbyStats, type Lobby } from './consult';
 import { describeError } from './errors';
 import { createDeviceCheck } from './media';
 
 const withdrawConsent = callable('withdrawConsent');
-const getIceServers = callable('getIceServers');
 
 export type LobbyStep = 'devices' | 'waiting' | 'call' | 'left' | 'ended';
 
@@ -47,7 +47,7 @@ async function withdraw(consultId: string, busy: Signal<boolean>, error: Signal<
 }
 
 export function createLobby(consultId: string, uid: string) {
-  const model = createCallModel({ consultId, uid, role: 'patient', db, getIceServers: (id) => getIceServers({ consultId: id }) });
+  const model = appCallModel(consultId, uid, 'patient');
   const step = signal<LobbyStep>('devices');
   const error = signal<string | null>(null);
   const withdrawing = signal(false);

@@ -2,11 +2,11 @@
 import { computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
 import { acquireMedia } from '../call/media';
 import { CallError } from '../call/errors';
-import { db } from '../db';
 import { callReasonText, locale } from '../i18n';
-import { createCallModel, type Call, type CallModel } from './call';
+import { appCallModel } from './appCall';
+import type { Call, CallModel } from './call';
 import type { Consult, Lobby } from './consult';
-import { admitPatient, cancelConsult, endConsult, ensureClinicianStatsDoc, getIceServers, recordClinicianConsent, watchRoom } from './clinic';
+import { admitPatient, cancelConsult, endConsult, ensureClinicianStatsDoc, recordClinicianConsent, watchRoom } from './clinic';
 import { loadConsent, type LoadedConsent } from './consent';
 import { describeError } from './errors';
 
@@ -111,7 +111,7 @@ function admission({ consultId, clinicianUid, model, clinicianConsented, consent
 }
 
 export function createRoom(consultId: string, clinicianUid: string) {
-  const model = createCallModel({ consultId, uid: clinicianUid, role: 'clinician', db, getIceServers: (id) => getIceServers({ consultId: id }) });
+  const model = appCallModel(consultId, clinicianUid, 'clinician');
   const around = watchRoom(consultId, clinicianUid, computed(() => model.consult.value?.patientUid ?? null));
   const consentText = signal<LoadedConsent | null>(null);
   const consentAccepted = signal(false);
