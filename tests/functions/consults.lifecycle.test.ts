@@ -128,13 +128,25 @@ describe('admitPatient', () => {
     await expectRefusal(call(patient, 'admitPatient', consultId), 'permission-denied', 'not_clinician');
   });
 
-  it('admits once: a second admission is an illegal transition', async () => {
+  it('admits once: a repeated admission (a retry after a lost answer) succeeds and changes nothing', async () => {
     const { doctor, consultId } = await waitingConsult();
-    const results = await Promise.allSettled([call(doctor, 'admitPatient', consultId), call(doctor, 'admitPatient', consultId)]);
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect((rejected.reason as { code: string }).code).toBe('functions/failed-precondition');
+    const results = await Promise.all([call(doctor, 'admitPatient', consultId), call(doctor, 'admitPatient', consultId)]);
+    expect(results).toEqual([{ consultId, status: 'admitted' }, { consultId, status: 'admitted' }]);
+    const admitted = await readConsult(consultId);
+    await expect(call(doctor, 'admitPatient', consultId)).resolves.toEqual({ consultId, status: 'admitted' });
+    const again = await readConsult(consultId);
+    expect(again.updatedAt.toMillis()).toBe(admitted.updatedAt.toMillis());
+    expect(again.admittedAt!.toMillis()).toBe(admitted.admittedAt!.toMillis());
     expect((await auditOf(consultId)).filter((e) => e.action === 'patient.admitted')).toHaveLength(1);
+    // Still only its own clinician.
+    await expectRefusal(call(await clinician(), 'admitPatient', consultId), 'permission-denied', 'not_owner');
+  });
+
+  it('refuses to admit into an ended consult', async () => {
+    const { doctor, consultId } = await waitingConsult();
+    await call(doctor, 'admitPatient', consultId);
+    await call(doctor, 'endConsult', consultId);
+    await expectRefusal(call(doctor, 'admitPatient', consultId), 'failed-precondition', 'illegal_transition');
   });
 });
 

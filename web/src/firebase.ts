@@ -8,6 +8,7 @@ import {
   initializeAuth,
 } from 'firebase/auth';
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from 'firebase/functions';
+import { withRetry } from './retry';
 import { FUNCTIONS_REGION as DEPLOYED_REGION, type CallableName, type RequestOf, type ResultOf } from '../../functions/src/lib/api';
 
 export interface EmulatorHosts {
@@ -59,8 +60,20 @@ if (emulators) {
   connectFunctionsEmulator(functions, fn.host, fn.port);
 }
 
-/** A callable by name, typed by the one map of callables in functions/src/lib/api.ts. */
-export function callable<N extends CallableName>(name: N): (data: RequestOf<N>) => Promise<ResultOf<N>> {
+/**
+ * Callables that give the same outcome when repeated (a retry after a lost answer changes
+ * nothing): their transient failures are retried before the person is told anything.
+ * scheduleConsult (a second consult), cancel, end and withdrawal are not.
+ */
+const SAFE_TO_REPEAT: ReadonlySet<CallableName> = new Set<CallableName>(['redeemInvite', 'recordConsent', 'admitPatient', 'getIceServers']);
+
+/**
+ * A callable by name, typed by the one map of callables in functions/src/lib/api.ts. `onRetry`
+ * hears of each retry, for a "trying again" notice.
+ */
+export function callable<N extends CallableName>(name: N): (data: RequestOf<N>, onRetry?: (attempt: number) => void) => Promise<ResultOf<N>> {
   const fn = httpsCallable<RequestOf<N>, ResultOf<N>>(functions, name);
-  return async (data) => (await fn(data)).data;
+  const once = async (data: RequestOf<N>) => (await fn(data)).data;
+  if (!SAFE_TO_REPEAT.has(name)) return once;
+  return (data, onRetry) => withRetry(() => once(data), { onRetry });
 }

@@ -18,6 +18,9 @@ export async function admitPatientWith(
   return db.runTransaction(async (tx) => {
     const consult = await readConsult(tx, db, consultId);
     assertOwner(consult, caller);
+    // Admitting is safe to repeat: a retry whose first answer was lost finds the consult admitted
+    // and changes nothing (no second audit entry, no new admittedAt).
+    if (consult.status === 'admitted') return { consultId, status: consult.status };
     const status = nextStatus(consult.status, 'admit');
     // The consent is re-read here: a withdrawal may have landed since the patient reached the waiting room.
     if (!consult.patientUid || !(await readConsent(tx, db, consultId, consult.patientUid)).inForce) {

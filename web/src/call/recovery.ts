@@ -16,6 +16,8 @@ export interface RecoveryTiming {
   reconnectRetries: number;
   /** A bound call not connected after this long is restarted (then rebuilt). */
   connectWatchdogMs: number;
+  /** A participant whose page went away (a reload) is shown as coming back for this long. */
+  remoteAwayGraceMs: number;
   /** Refresh TURN credentials this long before they expire. */
   credentialMarginMs: number;
   statsWriteIntervalMs: number;
@@ -28,6 +30,7 @@ export const DEFAULT_RECOVERY: RecoveryTiming = {
   reconnectRetryMs: 1500,
   reconnectRetries: 20,
   connectWatchdogMs: 6000,
+  remoteAwayGraceMs: 60_000,
   credentialMarginMs: 60_000,
   statsWriteIntervalMs: 60_000,
 };

@@ -83,6 +83,28 @@ describe('a call session wired to fake connections', () => {
     expect(c.docs.docs.size).toBe(0);
   });
 
+  it('a page that goes away (a reload) leaves its last picture with a "coming back" notice; a bye does not', async () => {
+    const c = await connectedCall();
+    const picture = c.clinician.session.remoteStream.get();
+    await c.patient.session.leave('away');
+    await eventually(() => c.clinician.session.state.get() === 'connecting', 'the clinician waiting again');
+    expect(c.clinician.session.remoteAway.get()).toBe(true);
+    expect(c.clinician.session.remoteStream.get()).toBe(picture);
+
+    // The patient comes back in a new session: the notice goes and a new picture arrives.
+    const back = participant('patient', c.docs, c.network);
+    await back.session.start();
+    await eventually(() => c.clinician.session.state.get() === 'connected', 'connected again', 3000);
+    expect(c.clinician.session.remoteAway.get()).toBe(false);
+    await eventually(() => c.clinician.session.remoteStream.get() !== picture, 'the new picture');
+
+    await back.session.leave('bye');
+    await eventually(() => c.clinician.session.state.get() === 'connecting', 'the clinician waiting again');
+    expect(c.clinician.session.remoteAway.get()).toBe(false);
+    expect(c.clinician.session.remoteStream.get()).toBeNull();
+    await c.clinician.session.leave();
+  });
+
   it('the end of the call stops our camera and microphone, and a closed consult says why', async () => {
     const c = await connectedCall();
     await c.patient.session.consultEnded();

@@ -2,7 +2,7 @@
 // recovery policy decides on restarts, credentials keep TURN usable, the quality monitor and the
 // uplink read and shape media, local media holds our tracks. The session only wires them.
 import { realClock, timers as createTimers, type Clock, type Timers } from './clock';
-import { openControlChannel, type ControlChannel } from './control';
+import { openControlChannel, type ControlChannel, type RemoteGone } from './control';
 import { createCredentials, type Credentials, type IceServersResult } from './credentials';
 import { CallError } from './errors';
 import { createLocalMedia, type LocalMedia } from './localMedia';
@@ -43,6 +43,12 @@ export interface CallSession {
   state: Observable<CallState>;
   remoteStream: Observable<MediaStream | null>;
   remotePresent: Observable<boolean>;
+  /**
+   * The other participant's page went away without leaving the call (a reload, a crash, a lost
+   * network) and they are expected back: the last picture stays, with a "reconnecting" notice.
+   * False again when they return, after the grace period, or when they leave on purpose.
+   */
+  remoteAway: Observable<boolean>;
   quality: Observable<QualitySnapshot | null>;
   error: Observable<CallError | null>;
   micEnabled: Observable<boolean>;
@@ -58,7 +64,8 @@ export interface CallSession {
    */
   prepare(): void;
   start(): Promise<void>;
-  leave(): Promise<void>;
+  /** `away`: the page is going (a reload, a closed tab) and the other side should expect us back. */
+  leave(how?: 'bye' | 'away'): Promise<void>;
   /** The consult was closed (ended, cancelled, consent withdrawn): the call ends with that reason. */
   consultEnded(): Promise<void>;
   setMicEnabled(on: boolean): void;
@@ -89,6 +96,7 @@ class Session implements CallSession {
   readonly state = writable<CallState>('idle');
   readonly remoteStream = writable<MediaStream | null>(null);
   readonly remotePresent = writable(false);
+  readonly remoteAway = writable(false);
   readonly error = writable<CallError | null>(null);
   readonly iceRestarts = writable(0);
   readonly quality: Observable<QualitySnapshot | null>;
@@ -113,6 +121,9 @@ class Session implements CallSession {
   private remoteSeenAt = 0;
   private ended = false;
   private prepared = false;
+  /** How the other side said it went, until its departure is handled. */
+  private goneHow: RemoteGone | null = null;
+  private awayTimer: unknown = null;
 
   constructor(private readonly opts: CallSessionOptions) {
     this.timing = { ...DEFAULT_RECOVERY, ...opts.timing };
@@ -184,16 +195,40 @@ class Session implements CallSession {
     if (ev.type === 'remote-present') {
       if (!this.remoteSeenAt) this.remoteSeenAt = this.clock.now();
       this.remotePresent.set(true);
+      this.setAway(false);
       this.recovery.handle({ type: 'remote-present' });
     } else if (ev.type === 'remote-left') {
       this.remotePresent.set(false);
-      this.remoteStream.set(null);
+      this.remoteLeft(this.goneHow);
+      this.goneHow = null;
       this.dispatch({ type: 'remote-left' });
       this.recovery.handle({ type: 'remote-left' });
     } else if (ev.type === 'error') {
       const e = ev.error instanceof CallError ? ev.error : new CallError('network', String(ev.error), ev.error);
       this.fail(e, ev.error instanceof CallError && e.reason === 'signaling-denied');
     }
+  }
+
+  /**
+   * Only a "bye" means the other side left on purpose. Anything else (their page went away, their
+   * connection closed, their document vanished) keeps their last picture while they come back.
+   */
+  private remoteLeft(how: RemoteGone | null) {
+    const away = how !== 'bye' && this.state.get() !== 'idle' && this.remoteStream.get() !== null;
+    if (!away) this.remoteStream.set(null);
+    this.setAway(away);
+  }
+
+  private setAway(away: boolean) {
+    if (this.awayTimer !== null) this.timers.cancel(this.awayTimer);
+    this.awayTimer = away
+      ? this.timers.after(this.timing.remoteAwayGraceMs, () => {
+          this.awayTimer = null;
+          this.remoteAway.set(false);
+          this.remoteStream.set(null);
+        })
+      : null;
+    this.remoteAway.set(away);
   }
 
   /** A new connection with our tracks, the control channel and every listener the parts need. */
@@ -208,14 +243,17 @@ class Session implements CallSession {
     });
     // Events come after the negotiator has made this its connection; those of a replaced one are dropped.
     const isCurrent = () => pc === this.negotiator.connection;
-    this.remoteStream.set(null);
+    // While the other side is away its last picture stays until the new connection's track arrives.
+    if (!this.remoteAway.get()) this.remoteStream.set(null);
     this.monitor.reset();
     this.recovery.handle({ type: 'connection-replaced' });
     for (const track of this.media.stream.getTracks()) pc.addTrack(track, this.media.stream);
     this.uplink.startLow(pc);
     this.control = openControlChannel(pc, (how) => {
       const remote = this.negotiator.remoteSession;
-      if (remote && (how === 'bye' || (isCurrent() && !this.ended))) this.negotiator.remoteLeft(remote);
+      if (!remote || !(how !== 'closed' || (isCurrent() && !this.ended))) return;
+      this.goneHow = how;
+      this.negotiator.remoteLeft(remote);
     });
     this.credentials.watch(pc, isCurrent);
     this.traceConnection(pc);
@@ -275,7 +313,7 @@ class Session implements CallSession {
   private leaveOnPageHide() {
     if (this.opts.leaveOnPageHide === false || typeof globalThis.addEventListener !== 'function' || typeof window === 'undefined') return;
     const onHide = (ev: PageTransitionEvent) => {
-      if (!ev.persisted) void this.shutdown('leave');
+      if (!ev.persisted) void this.leave('away');
     };
     globalThis.addEventListener('pagehide', onHide as EventListener);
     this.stops.push(() => globalThis.removeEventListener('pagehide', onHide as EventListener));
@@ -317,7 +355,8 @@ class Session implements CallSession {
     this.leaveOnPageHide();
   }
 
-  private async shutdown(reason: 'leave' | 'consult-ended' | 'fatal') {
+  /** `goodbye`: what the other side is told; 'away' when the page goes (a reload, a closed tab). */
+  private async shutdown(reason: 'leave' | 'consult-ended' | 'fatal', goodbye: 'bye' | 'away' = 'bye') {
     if (this.ended) return;
     const started = this.state.get() !== 'idle';
     this.ended = true;
@@ -325,7 +364,7 @@ class Session implements CallSession {
     this.recovery.handle({ type: 'ended' });
     for (const stop of this.stops.splice(0)) stop();
     this.timers.cancelAll();
-    this.control?.sayBye();
+    this.control?.sayGoodbye(goodbye);
     // Issued before any await: on pagehide nothing after the first await is sure to run.
     // A session that only prepared wrote nothing, so it has nothing to remove.
     const removal = started ? this.opts.signaling.remove().catch(() => {}) : Promise.resolve();
@@ -336,12 +375,13 @@ class Session implements CallSession {
     this.media.stop();
     this.remoteStream.set(null);
     this.remotePresent.set(false);
+    this.remoteAway.set(false);
     const stats = finalSummary && this.opts.writeStats ? this.opts.writeStats(finalSummary).catch(() => {}) : Promise.resolve();
     await Promise.all([removal, stats]);
   }
 
-  leave(): Promise<void> {
-    return this.shutdown('leave');
+  leave(how: 'bye' | 'away' = 'bye'): Promise<void> {
+    return this.shutdown('leave', how);
   }
 
   consultEnded(): Promise<void> {

@@ -24,6 +24,8 @@ export function Call({ call, title, onLeave, extra }: { call: CallModel; title: 
   const mic = call.micEnabled.value;
   const camera = call.cameraEnabled.value;
   const torch = call.torchOn.value;
+  // The other side's page went away (a reload): their last picture stays under the notice.
+  const away = call.remoteAway.value && state === 'connecting';
 
   const switchError = useSignal<CallErrorReason | null>(null);
   const switchCamera = async () => {
@@ -43,11 +45,12 @@ export function Call({ call, title, onLeave, extra }: { call: CallModel; title: 
     <section class="call" aria-label={title} data-call-state={state} data-screen="call">
       <h1 class="visually-hidden">{title}</h1>
       {state === 'reconnecting' && <p class="banner warn" role="alert">{t('call.reconnecting')}</p>}
+      {away && <p class="banner warn" role="alert" data-testid="remote-away">{t('call.remoteAway')}</p>}
       {error && state !== 'ended' && <ErrorMessage>{callReasonText(error.reason)}</ErrorMessage>}
       {switchError.value && state !== 'ended' && <ErrorMessage>{t('call.switchFailed', { reason: callReasonText(switchError.value) })}</ErrorMessage>}
       <div class="stage">
         <Video stream={call.remoteStream.value} class="remote" label={t('call.remote')} testId="remote-video" />
-        {state !== 'connected' && state !== 'reconnecting' && (
+        {state !== 'connected' && state !== 'reconnecting' && !away && (
           <div class="overlay">
             <Loading label={state === 'connecting' && !call.remotePresent.value ? t('call.waitingRemote') : t('call.connecting')} />
           </div>

@@ -154,6 +154,7 @@ function WaitingRoom({ room }: { room: RoomModel }) {
           <button type="button" class="button primary" disabled={!canAdmit || admitting} aria-busy={admitting} onClick={() => void room.admit()}>
             {admitting ? t('room.admitting') : t('room.admit')}
           </button>
+          {room.retrying.value && <p class="muted" role="status" data-testid="admit-retrying">{t('room.admitRetrying')}</p>}
           <button type="button" class="button danger" disabled={room.busy.value !== null}
             onClick={() => confirm(t('dash.cancelConfirm', { label: consult.patientLabel })) && void room.cancel()}>
             {room.busy.value === 'cancel' ? t('dash.cancelling') : t('room.cancel')}

@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'preact/hooks';
 import { t } from '../i18n';
 import { Layout } from '../components/Layout';
+import { Loading } from '../components/Status';
 import { createLobby } from '../state/lobby';
 import { Call } from './Call';
 import { DeviceCheck } from './DeviceCheck';
@@ -11,7 +12,7 @@ import { Waiting } from './Waiting';
 export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
   const lobby = useMemo(() => createLobby(consultId, uid), [consultId, uid]);
   useEffect(() => {
-    void lobby.startDeviceCheck();
+    void lobby.begin();
     return () => lobby.dispose();
   }, [lobby]);
   const step = lobby.step.value;
@@ -27,6 +28,12 @@ export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
   return (
     <Layout>
       <div class="patient">
+        {step === 'rejoining' && (
+          <section class="card" data-screen="rejoining" aria-busy="true">
+            <h1>{t('call.rejoining')}</h1>
+            <Loading label={t('call.rejoiningDevices')} />
+          </section>
+        )}
         {step === 'devices' && <DeviceCheck check={lobby.devices} onContinue={lobby.confirmDevices} />}
         {step === 'waiting' && <Waiting lobby={lobby} />}
         {(step === 'left' || step === 'ended') && <Ended lobby={lobby} />}

@@ -50,6 +50,7 @@ function callView(session: CallSession, signaling: FirestoreSignaling, localStre
     state: toSignal<CallState>(session.state, stops),
     remoteStream: toSignal<MediaStream | null>(session.remoteStream, stops),
     remotePresent: toSignal<boolean>(session.remotePresent, stops),
+    remoteAway: toSignal<boolean>(session.remoteAway, stops),
     quality: toSignal<QualitySnapshot | null>(session.quality, stops),
     error: toSignal<CallError | null>(session.error, stops),
     micEnabled: toSignal<boolean>(session.micEnabled, stops),

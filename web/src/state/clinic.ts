@@ -11,12 +11,13 @@ import {
   setDoc,
   where,
 } from 'firebase/firestore';
-import type { RecordConsentResult, ScheduleConsultResult } from '../../../functions/src/lib/api';
+import type { ScheduleConsultResult } from '../../../functions/src/lib/api';
 import type { ConsultDoc, StatsDoc } from '../../../functions/src/lib/model';
 import { db } from '../db';
 import { callable } from '../firebase';
 import { consultFromDoc, lobbyStats, toDate, type Consult, type Lobby } from './consult';
 import type { LoadedConsent } from './consent';
+import { reasonOf } from './errors';
 
 export const scheduleConsult = callable('scheduleConsult');
 export const cancelConsult = callable('cancelConsult');
@@ -101,14 +102,13 @@ export function ensureClinicianStatsDoc(consultId: string, uid: string): Promise
   return setDoc(doc(db, 'consults', consultId, 'stats', uid), lobbyStats(null, serverTimestamp()));
 }
 
-export function recordClinicianConsent(consultId: string, consent: LoadedConsent): Promise<RecordConsentResult> {
-  return recordConsent({
-    consultId,
-    version: consent.version,
-    locale: consent.locale,
-    textHash: consent.textHash,
-    recording: false,
-  });
+/** Already on record (a retry whose first answer was lost, another tab) counts as recorded. */
+export async function recordClinicianConsent(consultId: string, consent: LoadedConsent, onRetry?: (attempt: number) => void): Promise<void> {
+  try {
+    await recordConsent({ consultId, version: consent.version, locale: consent.locale, textHash: consent.textHash, recording: false }, onRetry);
+  } catch (err) {
+    if (reasonOf(err) !== 'consent_exists') throw err;
+  }
 }
 
 /** The invite link for this app's own origin: the secret travels in the fragment only. */

@@ -9,10 +9,11 @@ import type { CallModel } from './call';
 import { isClosed, lobbyStats, type Lobby } from './consult';
 import { describeError } from './errors';
 import { createDeviceCheck } from './media';
+import { forgetCall, rememberCall, rememberedCall, reopenDevices } from './rejoin';
 
 const withdrawConsent = callable('withdrawConsent');
 
-export type LobbyStep = 'devices' | 'waiting' | 'call' | 'left' | 'ended';
+export type LobbyStep = 'rejoining' | 'devices' | 'waiting' | 'call' | 'left' | 'ended';
 
 /** Progress for the clinician's waiting room; a lost write only delays that display. */
 function progressReporter(consultId: string, uid: string): (lobby: Lobby) => void {
@@ -48,7 +49,8 @@ async function withdraw(consultId: string, busy: Signal<boolean>, error: Signal<
 
 export function createLobby(consultId: string, uid: string) {
   const model = appCallModel(consultId, uid, 'patient');
-  const step = signal<LobbyStep>('devices');
+  // Back after a reload during the call: the first screen says so (see rejoin()).
+  const step = signal<LobbyStep>(rememberedCall(consultId, uid) ? 'rejoining' : 'devices');
   const error = signal<string | null>(null);
   const withdrawing = signal(false);
   const devices = createDeviceCheck();
@@ -64,14 +66,24 @@ export function createLobby(consultId: string, uid: string) {
   function enterCall(): void {
     if (step.value === 'call') return;
     step.value = 'call';
-    model.join(devices.release() ?? undefined).catch((err: unknown) => (error.value = describeError(err)));
+    model
+      .join(devices.release() ?? undefined)
+      .then(() => rememberCall(consultId, uid, model.call.peek()?.localStream))
+      .catch((err: unknown) => (error.value = describeError(err)));
   }
 
   /** The consult is over (the call model ends the call itself). */
   function closeLobby(): void {
     step.value = 'ended';
+    forgetCall(consultId);
     devices.dispose();
   }
+
+  // A camera switched during the call is the one to reopen after a reload.
+  const onPageHide = () => {
+    if (step.peek() === 'call') rememberCall(consultId, uid, model.call.peek()?.localStream);
+  };
+  addEventListener('pagehide', onPageHide);
 
   const stopFollowing = followConsult(model, {
     closed: closeLobby,
@@ -81,8 +93,38 @@ export function createLobby(consultId: string, uid: string) {
   });
 
   function startDeviceCheck(): Promise<void> {
+    step.value = 'devices';
     report('device_check');
     return devices.start();
+  }
+
+  function confirmDevices(): void {
+    report('devices_ok');
+    report('waiting');
+    step.value = 'waiting';
+    // While waiting for admission: the connection settings are fetched and the clinician's side
+    // is read, so that admission starts the call at once.
+    model.prefetch();
+    prepareCall();
+    if (model.consult.value?.status === 'admitted') enterCall();
+  }
+
+  /**
+   * Back after a reload during the call: the same devices reopen without a tap where the browser
+   * still grants them, and the call resumes; otherwise the device check, as on a first visit.
+   */
+  async function rejoin(): Promise<void> {
+    const memory = rememberedCall(consultId, uid);
+    if (!memory) return startDeviceCheck();
+    step.value = 'rejoining';
+    model.prefetch();
+    const stream = await reopenDevices(memory).catch(() => null);
+    if (!stream || !devices.adopt(stream)) {
+      forgetCall(consultId);
+      return startDeviceCheck();
+    }
+    await model.consultKnown;
+    if (step.peek() === 'rejoining') confirmDevices();
   }
 
   return {
@@ -93,33 +135,26 @@ export function createLobby(consultId: string, uid: string) {
     error,
     withdrawing,
     devices,
+    /** The first screen: the call again after a reload, or the device check. */
+    begin: rejoin,
     startDeviceCheck,
-    confirmDevices() {
-      report('devices_ok');
-      report('waiting');
-      step.value = 'waiting';
-      // While waiting for admission: the connection settings are fetched and the clinician's side
-      // is read, so that admission starts the call at once.
-      model.prefetch();
-      prepareCall();
-      if (model.consult.value?.status === 'admitted') enterCall();
-    },
+    confirmDevices,
     async leaveCall() {
+      forgetCall(consultId);
       await model.leave();
       report('left');
       step.value = isClosed(model.consult.value?.status ?? 'scheduled') ? 'ended' : 'left';
     },
-    rejoin() {
-      step.value = 'devices';
-      return startDeviceCheck();
-    },
+    rejoin: startDeviceCheck,
     withdraw: () =>
       withdraw(consultId, withdrawing, error, async () => {
+        forgetCall(consultId);
         report('left');
         closeLobby();
         await model.leave();
       }),
     dispose() {
+      removeEventListener('pagehide', onPageHide);
       stopFollowing();
       model.dispose();
       devices.dispose();

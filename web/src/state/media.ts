@@ -68,6 +68,7 @@ export function createDeviceCheck() {
   /** Microphone level, 0 to 1. */
   const level = signal(0);
   const meter = levelMeter(level);
+  let disposed = false;
 
   function stopTracks() {
     stream.value?.getTracks().forEach((track) => track.stop());
@@ -114,6 +115,16 @@ export function createDeviceCheck() {
       cameraId.value = deviceId;
       return start();
     },
+    /** A stream opened elsewhere (the devices reopened after a reload); false once disposed. */
+    adopt(next: MediaStream): boolean {
+      if (disposed) {
+        next.getTracks().forEach((track) => track.stop());
+        return false;
+      }
+      stopTracks();
+      stream.value = next;
+      return true;
+    },
     /** Hands the stream over to the call, which stops its tracks when it ends; the meter stops. */
     release(): MediaStream | null {
       meter.stop();
@@ -122,6 +133,7 @@ export function createDeviceCheck() {
       return s;
     },
     dispose() {
+      disposed = true;
       meter.stop();
       stopTracks();
     },

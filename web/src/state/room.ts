@@ -67,10 +67,12 @@ interface AdmissionContext {
   consentText: ReadonlySignal<LoadedConsent | null>;
   busy: Signal<Busy>;
   error: Signal<string | null>;
+  /** A transient failure is being retried: the screen says so instead of looking stuck. */
+  retrying: Signal<boolean>;
 }
 
 /** Admitting the patient and joining (or rejoining) the call, with the camera opened as early as possible. */
-function admission({ consultId, clinicianUid, model, clinicianConsented, consentText, busy, error }: AdmissionContext) {
+function admission({ consultId, clinicianUid, model, clinicianConsented, consentText, busy, error, retrying }: AdmissionContext) {
   /** `media`: the camera already being opened (admit opens it while the server admits). */
   async function joinCall(media?: Promise<MediaStream>): Promise<void> {
     if (model.call.value || busy.value === 'media') {
@@ -93,16 +95,19 @@ function admission({ consultId, clinicianUid, model, clinicianConsented, consent
     // The camera opens while the server records the consent and admits: both take a moment.
     const media = acquireMedia({ facingMode: 'user' });
     media.catch(() => undefined); // reported by joinCall
+    const onRetry = () => (retrying.value = true);
     try {
       if (!clinicianConsented.value) {
         const text = consentText.value ?? (await loadConsent('clinician', locale.value));
-        await recordClinicianConsent(consultId, text);
+        await recordClinicianConsent(consultId, text, onRetry);
       }
       model.prefetch();
-      await admitPatient({ consultId });
+      await admitPatient({ consultId }, onRetry);
     } catch (err) {
       void media.then((stream) => stream.getTracks().forEach((track) => track.stop()), () => undefined);
       throw err;
+    } finally {
+      retrying.value = false;
     }
     await joinCall(media);
   }
@@ -116,6 +121,7 @@ export function createRoom(consultId: string, clinicianUid: string) {
   const consentText = signal<LoadedConsent | null>(null);
   const consentAccepted = signal(false);
   const busy = signal<Busy>(null);
+  const retrying = signal(false);
   /** What the last action could not do, in a sentence. */
   const error = signal<string | null>(null);
   /** The worst quality seen during the call, for the summary. */
@@ -142,7 +148,7 @@ export function createRoom(consultId: string, clinicianUid: string) {
 
   const run = runner(busy, error);
 
-  const { joinCall, admit } = admission({ consultId, clinicianUid, model, clinicianConsented: around.clinicianConsented, consentText, busy, error });
+  const { joinCall, admit } = admission({ consultId, clinicianUid, model, clinicianConsented: around.clinicianConsented, consentText, busy, error, retrying });
 
   return {
     consultId,
@@ -157,6 +163,7 @@ export function createRoom(consultId: string, clinicianUid: string) {
     consentText,
     consentAccepted,
     busy,
+    retrying,
     error,
     worstQuality,
     loadClinicianConsent,
