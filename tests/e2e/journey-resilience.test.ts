@@ -62,7 +62,7 @@ describe('a consult that survives a reload and a service that does not answer', 
     await ready.patient.getByRole('button', { name: 'Sair da chamada' }).click();
     await clinic.page.getByText('Aguardando a outra pessoa entrar…').waitFor(LONG);
     expect(await clinic.page.getByTestId('remote-away').count()).toBe(0);
-    // And their next visit starts with the device check again.
+    // And their next visit (even a reload at once) starts with the device check again.
     await ready.patient.reload();
     await ready.patient.locator('[data-screen="device-check"]').waitFor(LONG);
     await clinic.page.getByRole('button', { name: 'Encerrar consulta' }).click();

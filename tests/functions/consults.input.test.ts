@@ -11,6 +11,8 @@ import {
   scheduleRequest,
   signedOut,
 } from './consults.support';
+import { PREFLIGHT_MAX_AGE_SECONDS } from '../../functions/src/lib/callable';
+import { callableUrl } from '../support/callableHttp';
 
 afterAll(closeSessions);
 
@@ -98,6 +100,20 @@ describe('consult callables refuse malformed input as invalid-argument, never in
     const anonymous = signedOut();
     for (const name of ['scheduleConsult', 'cancelConsult', 'admitPatient', 'endConsult', 'redeemInvite']) {
       await expectRefusal(anonymous.call(name, { nonsense: true }), 'unauthenticated', 'unauthenticated');
+    }
+  });
+});
+
+describe('the CORS preflight of a callable', () => {
+  it('may be remembered by the browser for two hours, so repeated calls skip a round trip', async () => {
+    for (const name of ['admitPatient', 'getIceServers', 'redeemInvite']) {
+      const res = await fetch(callableUrl(name), {
+        method: 'OPTIONS',
+        headers: { origin: 'http://127.0.0.1:5050', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
+      expect(res.status, name).toBeLessThan(300);
+      expect(res.headers.get('access-control-max-age'), name).toBe(String(PREFLIGHT_MAX_AGE_SECONDS));
+      expect(res.headers.get('access-control-allow-methods'), name).toContain('POST');
     }
   });
 });

@@ -17,6 +17,8 @@ export interface Watched {
   /** When the "the other person's connection dropped" notice first showed, and whether a picture was still there. */
   awaySeenAt: number | null;
   awayWithPicture: boolean;
+  /** Each change of the shown screen and of the call's state, for where the time went. */
+  marks: Array<{ what: string; at: number }>;
 }
 
 /**
@@ -25,9 +27,9 @@ export interface Watched {
  * for our screens whichever way they are reached.
  */
 const FRAME_WATCH = `(() => {
-  const w = { admitClickAt: null, firstFrames: [], awaySeenAt: null, awayWithPicture: false };
+  const w = { admitClickAt: null, firstFrames: [], awaySeenAt: null, awayWithPicture: false, marks: [] };
   window.__tcWatched = w;
-  let current = null, baseline = 0, counted = true;
+  let current = null, baseline = 0, counted = true, lastMark = '';
   document.addEventListener('click', (ev) => {
     const button = ev.target instanceof Element ? ev.target.closest('button') : null;
     if (button && /Admitir paciente/.test(button.textContent || '') && w.admitClickAt === null) w.admitClickAt = Date.now();
@@ -43,6 +45,13 @@ const FRAME_WATCH = `(() => {
     if (stream && !counted && video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > baseline) {
       counted = true;
       w.firstFrames.push({ stream: stream.id, at: Date.now() });
+    }
+    const screen = document.querySelector('[data-screen]');
+    const callState = document.querySelector('[data-call-state]');
+    const mark = (screen ? screen.getAttribute('data-screen') : '-') + (callState ? ':' + callState.getAttribute('data-call-state') : '');
+    if (mark !== lastMark) {
+      lastMark = mark;
+      w.marks.push({ what: mark, at: Date.now() });
     }
     if (w.awaySeenAt === null && document.querySelector('[data-testid="remote-away"]')) {
       w.awaySeenAt = Date.now();
@@ -139,8 +148,12 @@ export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser): Pro
   await patient.locator('[data-screen="waiting"]').waitFor(LONG);
 
   await clinic.page.locator('[data-step="waiting"][data-done="true"]').waitFor(LONG);
+  // Ticking the clinician's terms records them at once (as a person ticks, then reaches for the button).
   const terms = clinic.page.getByLabel('Li e aceito o termo do profissional');
-  if (await terms.isVisible()) await terms.check();
+  if (await terms.isVisible()) {
+    await terms.check();
+    await terms.waitFor({ state: 'detached', ...LONG });
+  }
   return { consultId, link, patient, patientContext };
 }
 

@@ -5,6 +5,7 @@ import { callable, type CallableContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
+import { HOT_PATH } from '../lib/options';
 import { zConsultRef } from '../lib/schemas';
 import { assertOwner, readConsent, readConsult, recordChange } from './store';
 import { nextStatus } from './status';
@@ -41,6 +42,10 @@ export async function admitPatientWith(
   });
 }
 
-export const admitPatient = callable('admitPatient', zConsultRef, 'clinician', (ctx) =>
-  admitPatientWith(firestore(), systemClock, ctx),
+export const admitPatient = callable(
+  'admitPatient',
+  zConsultRef,
+  'clinician',
+  (ctx) => admitPatientWith(firestore(), systemClock, ctx),
+  HOT_PATH,
 );

@@ -6,6 +6,7 @@ import { callable, type CallableContext, type Caller, type RequestContext } from
 import { systemClock, type Clock } from '../lib/clock';
 import { AppError, fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
+import { HOT_PATH } from '../lib/options';
 import { REDEEM_FAILURES_PER_USER, rateLimitRef, recordHit, windowState, type RateLimitDoc } from '../lib/rateLimit';
 import { zRedeemInviteRequest } from '../lib/schemas';
 import { consultRef, inviteRef, readConsent, recordChange, roleIn, type StoredConsult, type StoredInvite } from './store';
@@ -138,6 +139,10 @@ export async function redeemInviteWith(
   return outcome;
 }
 
-export const redeemInvite = callable('redeemInvite', zRedeemInviteRequest, 'signed-in', (ctx) =>
-  redeemInviteWith(firestore(), systemClock, ctx),
+export const redeemInvite = callable(
+  'redeemInvite',
+  zRedeemInviteRequest,
+  'signed-in',
+  (ctx) => redeemInviteWith(firestore(), systemClock, ctx),
+  HOT_PATH,
 );

@@ -1,4 +1,5 @@
-import { onCall, type CallableRequest, type CallableOptions } from 'firebase-functions/v2/https';
+import { onCall, type CallableRequest, type CallableOptions, type Request } from 'firebase-functions/v2/https';
+import type { Response } from 'express';
 import { logger } from 'firebase-functions/v2';
 import type { z } from 'zod';
 import type { CallableName, RequestOf, ResultOf } from './api';
@@ -77,7 +78,7 @@ export function callable<N extends CallableName, S extends z.ZodType<RequestOf<N
   handler: (ctx: CallableContext<z.infer<S>>) => Promise<ResultOf<N>>,
   options: CallableOptions = {},
 ) {
-  return onCall({ cors: callableCors(), ...options }, async (request: CallableRequest<unknown>): Promise<ResultOf<N>> => {
+  const fn = onCall({ cors: callableCors(), ...options }, async (request: CallableRequest<unknown>): Promise<ResultOf<N>> => {
     const started = Date.now();
     let consultId: string | null = null;
     try {
@@ -99,4 +100,23 @@ export function callable<N extends CallableName, S extends z.ZodType<RequestOf<N
       throw toHttpsError(error);
     }
   });
+  return withPreflightCache(fn);
+}
+
+/** How long a browser may reuse a callable's CORS preflight (Chromium caps it at 2 h, Firefox at 24 h). */
+export const PREFLIGHT_MAX_AGE_SECONDS = 7200;
+
+/**
+ * Each callable is cross-origin to the app, so a browser asks first (OPTIONS) before every call
+ * unless it may remember the answer: without a max age it remembers it for 5 s only, and each
+ * admission paid a round trip to São Paulo before the real request. The wrapper keeps everything
+ * the deploy and the emulator read from the function (its endpoint, trigger, `run`).
+ */
+function withPreflightCache<F extends (req: Request, res: Response) => unknown>(fn: F): F {
+  const wrapped = (req: Request, res: Response) => {
+    if (req.method === 'OPTIONS') res.setHeader('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE_SECONDS));
+    return fn(req, res);
+  };
+  const { length: _length, name: _name, ...rest } = Object.getOwnPropertyDescriptors(fn);
+  return Object.defineProperties(wrapped, rest) as unknown as F;
 }

@@ -14,6 +14,7 @@ import { callable, type CallableContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
+import { HOT_PATH } from '../lib/options';
 import { zConsultId } from '../lib/input';
 import { recordHit, rateLimitRef, windowState, type RateLimit, type RateLimitDoc, type WindowState } from '../lib/rateLimit';
 import { TURN_SECRETS, configuredProvider } from './config';
@@ -131,5 +132,5 @@ export const getIceServers = callable(
   zGetIceServersRequest,
   'signed-in',
   (ctx) => issueIceServers({ db: firestore(), clock: systemClock, provider: () => configuredProvider(systemClock) }, ctx),
-  { secrets: TURN_SECRETS },
+  { secrets: TURN_SECRETS, ...HOT_PATH },
 );

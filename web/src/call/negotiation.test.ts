@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { FakeNetwork, FakeParticipant, InMemoryPeerDocs, connected, eventually } from './testing';
+import type { NegotiationTiming } from './outbox';
 import { addressOf } from './sdp';
 
-function call() {
+const FAKE_TIMING: Partial<NegotiationTiming> = { burstMs: 10, urgentMaxWaitMs: 30, aloneMaxWaitMs: 60, trickleMs: 5, reofferDelayMs: 40, politeOfferWaitMs: 100 };
+
+function call(timing: Partial<NegotiationTiming> = {}) {
   const docs = new InMemoryPeerDocs();
   const network = new FakeNetwork();
-  const clinician = new FakeParticipant('clinician', docs, network);
-  const patient = new FakeParticipant('patient', docs, network);
+  const clinician = new FakeParticipant('clinician', docs, network, { ...FAKE_TIMING, ...timing });
+  const patient = new FakeParticipant('patient', docs, network, { ...FAKE_TIMING, ...timing });
   return { docs, network, clinician, patient };
 }
 
@@ -96,8 +99,28 @@ describe('negotiation over the peer documents', () => {
     expect(docs.writes).toBe(2);
   });
 
-  it('both starting at the same moment (glare) connect: the patient yields to the clinician', async () => {
+  it('both starting at the same moment (admission): the patient waits for the clinician\'s offer and answers it, two writes', async () => {
     const { docs, clinician, patient } = call();
+    clinician.gatherDelayMs = 30;
+    patient.join();
+    clinician.join();
+    await eventually(() => connected(clinician, patient), 'the call to connect');
+    await settle();
+    expect(docs.history.map((d) => `${d.to}:${d.signal?.description?.type}`)).toEqual(['patient:offer', 'clinician:answer']); // recipient:type
+    expect(docs.writes).toBe(2);
+  });
+
+  it('a patient alone offers once its polite wait is over, and the clinician who comes later answers', async () => {
+    const { docs, clinician, patient } = call();
+    patient.join();
+    await eventually(() => docs.docs.has('patient'), "the patient's offer after its wait", 2000);
+    clinician.join();
+    await eventually(() => connected(clinician, patient), 'the call to connect');
+    expect(docs.docs.get('clinician')!.description!.type).toBe('answer');
+  });
+
+  it('both starting at the same moment (glare) connect: the patient yields to the clinician', async () => {
+    const { docs, clinician, patient } = call({ politeOfferWaitMs: 0 });
     docs.hold(); // both offers cross each other
     clinician.join();
     patient.join();
@@ -123,7 +146,7 @@ describe('negotiation over the peer documents', () => {
     // Both start together; the patient's offer is out first. While the clinician applies it (which
     // takes a browser a few ms), its own offer finishes gathering. Writing that offer then would
     // make both sides answer each other: two DTLS clients, a call that never connects.
-    const { docs, network, clinician, patient } = call();
+    const { docs, network, clinician, patient } = call({ politeOfferWaitMs: 0 });
     network.remoteDescriptionMs = 20;
     clinician.gatherDelayMs = 10;
     clinician.join();

@@ -72,6 +72,9 @@ export class Negotiator<PC extends PeerConnectionLike = PeerConnectionLike> {
   private restartWanted = false;
   /** A connection that needed an offer before their document was read. */
   private offerDeferred: PC | null = null;
+  /** The polite side's wait for the first offer (see politeOfferWaitMs): not begun, running, over. */
+  private politeWait: 'not-begun' | 'running' | 'over' = 'not-begun';
+  private readonly timing: NegotiationTiming;
   private readonly departed = new Set<string>();
   private lastRemoteSeq = -1;
   private remoteFingerprint: string | null = null;
@@ -83,6 +86,8 @@ export class Negotiator<PC extends PeerConnectionLike = PeerConnectionLike> {
   constructor(private readonly opts: NegotiatorOptions<PC>) {
     this.polite = opts.role === 'patient';
     const timing: NegotiationTiming = { ...DEFAULT_TIMING, ...opts.timing };
+    this.timing = timing;
+    if (!this.polite || timing.politeOfferWaitMs <= 0) this.politeWait = 'over';
     this.outbox = new Outbox({
       sessionId: opts.sessionId,
       role: opts.role,
@@ -203,15 +208,32 @@ export class Negotiator<PC extends PeerConnectionLike = PeerConnectionLike> {
     // offer was being applied (the state still "stable"), run after we answered it. A connection
     // that has negotiated offers again only for an ICE restart (we never add tracks later).
     if (pc.remoteDescription !== null && !this.restartWanted) return;
-    if (!this.remoteKnown) {
-      // Their document may hold an offer for us: answering it at once beats offering, rolling
-      // back and gathering again. Decided once it has been read (see handleRemote).
+    if (!this.remoteKnown || this.waitingPolitely()) {
+      // Their document may hold an offer for us (or soon will): answering it at once beats
+      // offering, rolling back and gathering again. Decided once it has been read (see handleRemote).
       this.offerDeferred = pc;
       return;
     }
     this.restartWanted = false;
     await pc.setLocalDescription();
     this.describeLocal(pc);
+  }
+
+  /** True while the polite side still gives the other side's first offer a moment to arrive. */
+  private waitingPolitely(): boolean {
+    if (this.politeWait === 'over' || this.boundTo !== null) return false;
+    if (this.politeWait === 'not-begun') {
+      this.politeWait = 'running';
+      (this.opts.clock ?? realClock).setTimeout(() => {
+        this.politeWait = 'over';
+        this.enqueue(async () => {
+          const deferred = this.offerDeferred;
+          this.offerDeferred = null;
+          if (deferred && deferred === this.pc && deferred.localDescription === null) await this.makeOffer(deferred);
+        });
+      }, this.timing.politeOfferWaitMs);
+    }
+    return true;
   }
 
   // ---- our description and candidates ----

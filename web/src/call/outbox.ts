@@ -23,9 +23,22 @@ export interface NegotiationTiming {
    * a call ending on both sides within this time costs no write.
    */
   reofferDelayMs: number;
+  /**
+   * At admission both sides start at once. The patient (polite) waits this long for the
+   * clinician's offer before making its own: answering is quicker than a collision settled by a
+   * rollback. Once per session, for its first connection only.
+   */
+  politeOfferWaitMs: number;
 }
 
-export const DEFAULT_TIMING: NegotiationTiming = { burstMs: 40, urgentMaxWaitMs: 250, aloneMaxWaitMs: 3000, trickleMs: 1000, reofferDelayMs: 1500 };
+export const DEFAULT_TIMING: NegotiationTiming = {
+  burstMs: 40,
+  urgentMaxWaitMs: 250,
+  aloneMaxWaitMs: 3000,
+  trickleMs: 1000,
+  reofferDelayMs: 1500,
+  politeOfferWaitMs: 1000,
+};
 
 /** What the outbox needs to know of the negotiation around it. */
 export interface OutboxContext {

@@ -338,6 +338,7 @@ class Session implements CallSession {
       throw this.error.get()!;
     }
     this.startedAt = this.clock.now();
+    this.trace('start');
     this.dispatch({ type: 'start' });
     // The other side's document is being read while the connection settings arrive.
     this.prepare();
@@ -349,6 +350,7 @@ class Session implements CallSession {
       throw this.error.get()!;
     }
     if (this.ended) return;
+    this.trace('ice-servers', { urls: servers.iceServers.flatMap((s) => s.urls).join(' ') });
     this.credentials.use(servers);
     this.negotiator.start();
     this.statsLoop();

@@ -44,10 +44,23 @@ function readPeer(snap: DocumentSnapshot): PeerSignal | null {
   };
 }
 
+export interface SignalingOptions {
+  /**
+   * Our document is written only once this resolves (the rules allow it only in an admitted
+   * consult): the clinician's call is made and gathered while the patient waits, and its offer
+   * goes out the moment the admission is done. A call that ends before then writes nothing.
+   */
+  writesFrom?: Promise<unknown>;
+}
+
 /** `remoteUid`: the other participant, from the consult document the call model already holds. */
-export function createFirestoreSignaling(db: Firestore, consultId: string, uid: string, remoteUid: string): FirestoreSignaling {
+export function createFirestoreSignaling(db: Firestore, consultId: string, uid: string, remoteUid: string, opts: SignalingOptions = {}): FirestoreSignaling {
   const ownRef = doc(db, 'consults', consultId, 'peers', uid);
   const remoteRef = doc(db, 'consults', consultId, 'peers', remoteUid);
+  /** Known synchronously, so that a removal on pagehide is issued without an await. */
+  let writable = !opts.writesFrom;
+  let removed = false;
+  const gate = opts.writesFrom?.then(() => (writable = true));
   let writes = 0;
   let statsWrites = 0;
   let acked = 0;
@@ -63,6 +76,8 @@ export function createFirestoreSignaling(db: Firestore, consultId: string, uid: 
       return acked;
     },
     async publish(signal) {
+      if (!writable) await gate;
+      if (removed) return; // the call ended while it waited for the admission
       writes++;
       try {
         await setDoc(ownRef, { ...signal, updatedAt: serverTimestamp() });
@@ -72,6 +87,8 @@ export function createFirestoreSignaling(db: Firestore, consultId: string, uid: 
       }
     },
     async remove() {
+      removed = true;
+      if (!writable) return; // nothing was written
       writes++;
       try {
         await deleteDoc(ownRef);

@@ -267,7 +267,7 @@ export class FakeParticipant {
     readonly role: CallRole,
     private readonly docs: InMemoryPeerDocs,
     private readonly network: FakeNetwork,
-    private readonly timing: Partial<NegotiationTiming> = { burstMs: 10, urgentMaxWaitMs: 30, aloneMaxWaitMs: 60, trickleMs: 5, reofferDelayMs: 40 },
+    private readonly timing: Partial<NegotiationTiming> = { burstMs: 10, urgentMaxWaitMs: 30, aloneMaxWaitMs: 60, trickleMs: 5, reofferDelayMs: 40, politeOfferWaitMs: 100 },
   ) {}
 
   get pc(): FakePeerConnection | null {

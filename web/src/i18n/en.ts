@@ -88,6 +88,7 @@ export const en: Messages = {
   'room.clinicianAccept': 'I have read and accept the clinician terms',
   'room.admit': 'Admit patient',
   'room.admitting': 'Admitting…',
+  'room.previewProblem': 'Your camera did not open: {reason} It will be tried again when you admit.',
   'room.admitRetrying': 'The service is slow to answer. Trying again…',
   'room.end': 'End consult',
   'room.ending': 'Ending…',

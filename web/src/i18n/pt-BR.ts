@@ -126,6 +126,7 @@ export const ptBR = {
   'room.clinicianAccept': 'Li e aceito o termo do profissional',
   'room.admit': 'Admitir paciente',
   'room.admitting': 'Admitindo…',
+  'room.previewProblem': 'Sua câmera não abriu: {reason} Ela será tentada de novo ao admitir.',
   'room.admitRetrying': 'O serviço está demorando a responder. Tentando de novo…',
   'room.end': 'Encerrar consulta',
   'room.ending': 'Encerrando…',

@@ -26,7 +26,7 @@ export function Consent({ join }: { join: Join }) {
   };
 
   return (
-    <section class="card consent" aria-labelledby="consent-title" data-screen="consent">
+    <section class="card consent" aria-labelledby="consent-title" data-screen="consent" data-invite-ready={String(join.invite.value !== null)}>
       <h1 id="consent-title" tabIndex={-1} ref={heading}>{t('consent.title')}</h1>
       <p class="muted">{t('consent.intro')}</p>
       {!text || text.locale !== lang ? (

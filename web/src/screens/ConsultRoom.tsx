@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import { locale, t, type MessageKey } from '../i18n';
+import { callReasonText, locale, t, type MessageKey } from '../i18n';
 import { Layout } from '../components/Layout';
 import { Link } from '../components/Link';
 import { Markdown } from '../components/Markdown';
+import { Video } from '../components/Video';
 import { ErrorMessage, Loading } from '../components/Status';
 import { formatClinicDate, formatClinicTime } from '../clinicTime';
 import { isClinician, session, signOut } from '../state/auth';
@@ -146,10 +147,11 @@ function WaitingRoom({ room }: { room: RoomModel }) {
         {needsConsent && (
           <label class="check">
             <input type="checkbox" name="clinician-consent" checked={room.consentAccepted.value}
-              onChange={(e) => (room.consentAccepted.value = e.currentTarget.checked)} />
+              onChange={(e) => room.acceptTerms(e.currentTarget.checked)} />
             <span>{t('room.clinicianAccept')}</span>
           </label>
         )}
+        <ClinicianPreview room={room} />
         <div class="actions">
           <button type="button" class="button primary" disabled={!canAdmit || admitting} aria-busy={admitting} onClick={() => void room.admit()}>
             {admitting ? t('room.admitting') : t('room.admit')}
@@ -161,6 +163,19 @@ function WaitingRoom({ room }: { room: RoomModel }) {
           </button>
         </div>
       </section>
+    </div>
+  );
+}
+
+/** The clinician's own camera while the patient waits: checked before admitting, and ready for the call. */
+function ClinicianPreview({ room }: { room: RoomModel }) {
+  const stream = room.camera.value;
+  const problem = room.cameraProblem.value;
+  if (problem) return <p class="muted" role="status">{t('room.previewProblem', { reason: callReasonText(problem) })}</p>;
+  if (!stream) return null;
+  return (
+    <div class="preview clinician-preview">
+      <Video stream={stream} muted label={t('call.self')} testId="clinician-preview" />
     </div>
   );
 }

@@ -1,12 +1,25 @@
 // The call model as the app makes it: the app's Firestore and its getIceServers callable. The
 // engine's test page (web/harness) makes the same model with its own.
 import { db } from '../db';
-import { callable } from '../firebase';
+import { callable, emulators } from '../firebase';
 import { createCallModel, type CallModel } from './call';
 import type { CallRole } from '../call';
 
 const getIceServers = callable('getIceServers');
 
+/**
+ * On the emulators only: every step of the call engine, for the bench and the browser tests to
+ * read where a call's time went (`window.tcCallTrace`). Production builds carry no trace.
+ */
+function traceSink(): ((event: string, detail?: Record<string, unknown>) => void) | undefined {
+  if (!emulators) return undefined;
+  const trace: Array<{ at: number; event: string } & Record<string, unknown>> = [];
+  (window as unknown as { tcCallTrace: typeof trace }).tcCallTrace = trace;
+  return (event, detail) => {
+    if (trace.length < 2000) trace.push({ at: Date.now(), event, ...detail });
+  };
+}
+
 export function appCallModel(consultId: string, uid: string, role: CallRole): CallModel {
-  return createCallModel({ consultId, uid, role, db, getIceServers });
+  return createCallModel({ consultId, uid, role, db, getIceServers, session: { onTrace: traceSink() } });
 }

@@ -2,7 +2,7 @@
 // other participant's uid, the connection settings (fetched once, ahead of the call) and the call
 // session, its observables as signals. The patient's lobby, the clinician's room and the engine's
 // test page all drive this same model; only the Firestore instance and the settings fetch differ.
-import { computed, signal, type ReadonlySignal } from '@preact/signals';
+import { computed, effect, signal, type ReadonlySignal } from '@preact/signals';
 import { doc, onSnapshot, type Firestore } from 'firebase/firestore';
 import type { GetIceServersRequest, GetIceServersResult } from '../../../functions/src/lib/api';
 import type { ConsultDoc } from '../../../functions/src/lib/model';
@@ -96,6 +96,13 @@ function watchConsult(db: Firestore, consultId: string, onClosed: () => void) {
   return { consult, problem, known, stop };
 }
 
+/** A promise with its resolve, for a moment that one of several events brings. */
+function opened<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 /** Connection settings fetched ahead of the call, used once if they are still valid long enough. */
 function settingsAhead(fetch: () => Promise<GetIceServersResult>, now: () => number) {
   let ahead: Promise<GetIceServersResult> | null = null;
@@ -122,8 +129,8 @@ function settingsAhead(fetch: () => Promise<GetIceServersResult>, now: () => num
 }
 
 /** The session of one participant, signaled through Firestore, with its observables as signals. */
-function makeCall(opts: CallModelOptions, remoteUid: string, localStream: MediaStream, getIceServers: () => Promise<GetIceServersResult>): Call {
-  const signaling = createFirestoreSignaling(opts.db, opts.consultId, opts.uid, remoteUid);
+function makeCall(opts: CallModelOptions, remoteUid: string, localStream: MediaStream, getIceServers: () => Promise<GetIceServersResult>, writesFrom: Promise<unknown>): Call {
+  const signaling = createFirestoreSignaling(opts.db, opts.consultId, opts.uid, remoteUid, { writesFrom });
   const session = createCallSession({
     consultId: opts.consultId,
     uid: opts.uid,
@@ -143,7 +150,12 @@ export function createCallModel(opts: CallModelOptions) {
   const { consultId, uid, role, db } = opts;
   const now = opts.now ?? Date.now;
   const call = signal<Call | null>(null);
+  /** Signaling writes wait for this: the rules accept them only in an admitted consult. */
+  const admission = opened<void>();
   const { consult, problem, known: consultKnown, stop: stopConsult } = watchConsult(db, consultId, () => void call.value?.session.consultEnded());
+  const stopAdmission = effect(function admittedFromSnapshot() {
+    if (consult.value?.status === 'admitted') admission.resolve();
+  });
   const remoteUid = computed(() => {
     const c = consult.value;
     return (role === 'clinician' ? c?.patientUid : c?.clinicianUid) ?? null;
@@ -169,7 +181,7 @@ export function createCallModel(opts: CallModelOptions) {
         localStream.getTracks().forEach((track) => track.stop());
         throw new CallError('signaling-denied', 'The other participant of this consult is not known yet.');
       }
-      const view = makeCall(opts, remote, localStream, settings.take);
+      const view = makeCall(opts, remote, localStream, settings.take, admission.promise);
       if (opening === made) call.value = view;
       else void view.leave(); // left while the consult was being read
       return view;
@@ -203,12 +215,18 @@ export function createCallModel(opts: CallModelOptions) {
     async prepare(localStream?: MediaStream): Promise<void> {
       (await open(localStream)).session.prepare();
     },
-    /** Starts the call: the session prepared in the waiting room, or one made with `localStream`. */
+    /**
+     * Starts the call: the session prepared in the waiting room, or one made with `localStream`.
+     * Before the consult is admitted it goes as far as it can without writing (see `admitted`).
+     */
     async join(localStream?: MediaStream): Promise<void> {
       await (await open(localStream)).start();
     },
+    /** The server admitted the patient (the admitting page knows it before the consult's snapshot). */
+    admitted: admission.resolve,
     leave,
     dispose(): void {
+      stopAdmission();
       stopConsult();
       void leave();
     },

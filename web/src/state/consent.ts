@@ -21,7 +21,21 @@ export async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export async function loadConsent(kind: ConsentKind, locale: Locale): Promise<LoadedConsent> {
+const loaded = new Map<string, Promise<LoadedConsent>>();
+
+/** The text once per kind and language for the page (a failed load is tried again next time). */
+export function loadConsent(kind: ConsentKind, locale: Locale): Promise<LoadedConsent> {
+  const key = `${kind}.${locale}`;
+  let pending = loaded.get(key);
+  if (!pending) {
+    pending = readConsent(kind, locale);
+    loaded.set(key, pending);
+    pending.catch(() => loaded.delete(key));
+  }
+  return pending;
+}
+
+async function readConsent(kind: ConsentKind, locale: Locale): Promise<LoadedConsent> {
   const load = texts[`../../../functions/src/consent/texts/${kind}.${locale}.md`];
   if (!load) throw new Error(`No consent text for ${kind} in ${locale}`);
   const text = await load();

@@ -79,9 +79,11 @@ export function createLobby(consultId: string, uid: string) {
     devices.dispose();
   }
 
+  /** Set the moment the person leaves on purpose: a reload during the leaving does not rejoin. */
+  let leaving = false;
   // A camera switched during the call is the one to reopen after a reload.
   const onPageHide = () => {
-    if (step.peek() === 'call') rememberCall(consultId, uid, model.call.peek()?.localStream);
+    if (step.peek() === 'call' && !leaving) rememberCall(consultId, uid, model.call.peek()?.localStream);
   };
   addEventListener('pagehide', onPageHide);
 
@@ -140,8 +142,10 @@ export function createLobby(consultId: string, uid: string) {
     startDeviceCheck,
     confirmDevices,
     async leaveCall() {
+      leaving = true;
       forgetCall(consultId);
       await model.leave();
+      leaving = false;
       report('left');
       step.value = isClosed(model.consult.value?.status ?? 'scheduled') ? 'ended' : 'left';
     },

@@ -25,50 +25,61 @@ const KEY_PREFIX = 'tc.invite.';
 /**
  * The invite secret from the fragment (#k=…). It is moved to sessionStorage and removed from
  * the address bar, so a reload still works and the secret is not left visible on screen.
+ * `fromLink`: this visit opened the link itself (not a reload of the page it led to).
  */
-export function takeInviteSecret(consultId: string): string | null {
+export function takeInviteSecret(consultId: string): { secret: string | null; fromLink: boolean } {
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('k');
   try {
     if (fromHash) {
       sessionStorage.setItem(KEY_PREFIX + consultId, fromHash);
       history.replaceState(null, '', location.pathname + location.search);
-      return fromHash;
+      return { secret: fromHash, fromLink: true };
     }
-    return sessionStorage.getItem(KEY_PREFIX + consultId);
+    return { secret: sessionStorage.getItem(KEY_PREFIX + consultId), fromLink: false };
   } catch {
-    return fromHash;
+    return { secret: fromHash, fromLink: !!fromHash };
   }
 }
 
 export function createJoin(consultId: string) {
-  const phase = signal<JoinStep>({ step: 'opening', detail: 'signing-in' });
+  const { secret, fromLink } = takeInviteSecret(consultId);
+  // A first visit from the link shows the consent at once, to be read while the sign-in and the
+  // invite's redemption happen behind it (accepting waits for them). A reload, which may be
+  // already consented or in the call, waits for the answer instead.
+  const phase = signal<JoinStep>(secret && fromLink ? { step: 'consent' } : { step: 'opening', detail: 'signing-in' });
   const invite = signal<RedeemInviteResult | null>(null);
   const uid = signal<string | null>(null);
   const consent = signal<LoadedConsent | null>(null);
   const consentError = signal<string | null>(null);
   const saving = signal(false);
-  const secret = takeInviteSecret(consultId);
+  let opened: Promise<void> = Promise.resolve();
 
-  async function open(): Promise<void> {
-    if (!secret) {
-      phase.value = { step: 'invite-problem', message: '', canRetry: false };
-      return;
-    }
-    phase.value = { step: 'opening', detail: 'signing-in' };
+  async function redeem(secret: string): Promise<void> {
+    const reading = phase.peek().step === 'consent';
+    if (!reading) phase.value = { step: 'opening', detail: 'signing-in' };
     try {
       uid.value = await ensurePatientUser();
-      phase.value = { step: 'opening', detail: 'redeeming' };
+      if (!reading) phase.value = { step: 'opening', detail: 'redeeming' };
       const result = await redeemInvite({ consultId, secret });
       invite.value = result;
       if (isClosed(result.status)) phase.value = { step: 'closed' };
       else if (result.consentRecorded) phase.value = { step: 'lobby' };
-      else phase.value = { step: 'consent' };
+      else if (phase.peek().step === 'opening') phase.value = { step: 'consent' };
     } catch (err) {
       const reason = reasonOf(err);
       const final = reason === 'invite_invalid' || reason === 'invite_expired' || reason === 'invite_taken' || reason === 'consult_not_found';
       if (reason === 'consult_closed') phase.value = { step: 'closed' };
       else phase.value = { step: 'invite-problem', message: describeError(err), canRetry: !final };
     }
+  }
+
+  function open(): Promise<void> {
+    if (!secret) {
+      phase.value = { step: 'invite-problem', message: '', canRetry: false };
+      return Promise.resolve();
+    }
+    opened = redeem(secret);
+    return opened;
   }
 
   async function showConsent(): Promise<void> {
@@ -86,6 +97,9 @@ export function createJoin(consultId: string) {
     saving.value = true;
     consentError.value = null;
     try {
+      // Accepted while the invite was still being redeemed: record it once that is done.
+      await opened;
+      if (!invite.value || phase.peek().step !== 'consent') return;
       await recordConsent({ consultId, version: text.version, locale: text.locale, textHash: text.textHash, recording });
       phase.value = { step: 'lobby' };
     } catch (err) {
@@ -95,6 +109,9 @@ export function createJoin(consultId: string) {
       saving.value = false;
     }
   }
+
+  // The text is bundled with the app: its download starts with the sign-in, not after it.
+  if (phase.peek().step === 'consent') void showConsent();
 
   return {
     consultId,

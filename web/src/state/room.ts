@@ -1,7 +1,7 @@
 // The clinician's consult room: waiting room, clinician consent, admit, call, end, summary.
-import { computed, effect, signal, type ReadonlySignal, type Signal } from '@preact/signals';
+import { computed, effect, signal, untracked, type ReadonlySignal, type Signal } from '@preact/signals';
 import { acquireMedia } from '../call/media';
-import { CallError } from '../call/errors';
+import { CallError, type CallErrorReason } from '../call/errors';
 import { callReasonText, locale } from '../i18n';
 import { appCallModel } from './appCall';
 import type { Call, CallModel } from './call';
@@ -59,60 +59,127 @@ function runner(busy: Signal<Busy>, error: Signal<string | null>) {
   };
 }
 
+/** A promise made once and shared; forgotten if it fails, so the next caller tries again. */
+function once(make: () => Promise<void>): () => Promise<void> {
+  let pending: Promise<void> | null = null;
+  return () => {
+    if (!pending) {
+      const made = make();
+      pending = made;
+      made.catch(() => {
+        if (pending === made) pending = null;
+      });
+    }
+    return pending;
+  };
+}
+
 interface AdmissionContext {
   consultId: string;
-  clinicianUid: string;
   model: CallModel;
   clinicianConsented: ReadonlySignal<boolean | null>;
-  consentText: ReadonlySignal<LoadedConsent | null>;
+  /** Records the clinician's terms (once; ticking the box already started it). */
+  recordTerms: () => Promise<void>;
+  /** The clinician's stats document, written ahead of the call. */
+  statsDoc: () => Promise<void>;
   busy: Signal<Busy>;
   error: Signal<string | null>;
   /** A transient failure is being retried: the screen says so instead of looking stuck. */
   retrying: Signal<boolean>;
+  /** Why the camera did not open while the patient waits (it is tried again at admission). */
+  cameraProblem: Signal<CallErrorReason | null>;
+  /** The clinician's camera, shown while the patient waits and handed to the call. */
+  camera: Signal<MediaStream | null>;
 }
 
-/** Admitting the patient and joining (or rejoining) the call, with the camera opened as early as possible. */
-function admission({ consultId, clinicianUid, model, clinicianConsented, consentText, busy, error, retrying }: AdmissionContext) {
-  /** `media`: the camera already being opened (admit opens it while the server admits). */
-  async function joinCall(media?: Promise<MediaStream>): Promise<void> {
-    if (model.call.value || busy.value === 'media') {
-      void media?.then((stream) => stream.getTracks().forEach((track) => track.stop()), () => undefined);
-      return;
-    }
+const failureText = (err: unknown) => (err instanceof CallError ? callReasonText(err.reason) : describeError(err));
+
+/**
+ * Admitting the patient and joining (or rejoining) the call. While the patient waits, the
+ * clinician's camera opens and the call is made and gathered, silent: nothing is written until
+ * the consult is admitted, and then the offer goes out at once.
+ */
+function admission(ctx: AdmissionContext) {
+  const { consultId, model, clinicianConsented, recordTerms, statsDoc, busy, error, retrying, cameraProblem, camera } = ctx;
+  let opening: Promise<MediaStream> | null = null;
+  let starting: Promise<void> | null = null;
+
+  /** The camera, opened once; the call takes it over (and stops it when it ends). */
+  function openCamera(): Promise<MediaStream> {
+    opening ??= acquireMedia({ facingMode: 'user' }).then(
+      (stream) => {
+        camera.value = stream;
+        cameraProblem.value = null;
+        return stream;
+      },
+      (err: unknown) => {
+        opening = null;
+        cameraProblem.value = err instanceof CallError ? err.reason : 'no-device';
+        throw err;
+      },
+    );
+    return opening;
+  }
+
+  /** The camera and the call (one attempt at a time); before admission it writes nothing. */
+  function startCall(): Promise<void> {
+    if (model.call.value) return Promise.resolve();
+    starting ??= (async () => {
+      try {
+        const [localStream] = await Promise.all([openCamera(), statsDoc()]);
+        opening = null; // the call owns it now
+        await model.join(localStream);
+      } finally {
+        starting = null;
+      }
+    })();
+    return starting;
+  }
+
+  /**
+   * While the patient waits: the camera opens (the clinician sees themself); once our terms are
+   * on record (the connection settings need them) the call is made, silent until admission.
+   */
+  function prepare(consented: boolean): void {
+    const step = consented ? startCall() : openCamera();
+    step.catch(() => undefined); // shown as cameraProblem, tried again at admission
+  }
+
+  /** The call ended (left, or the consult closed): its camera is off. */
+  function callGone(): void {
+    if (!opening && !starting) camera.value = null;
+  }
+
+  /** Rejoining an admitted consult (after a reload, or after leaving the call). */
+  async function joinCall(): Promise<void> {
+    if (model.call.value || busy.value !== null) return;
     busy.value = 'media';
     error.value = null;
     try {
-      const [localStream] = await Promise.all([media ?? acquireMedia({ facingMode: 'user' }), ensureClinicianStatsDoc(consultId, clinicianUid)]);
-      await model.join(localStream);
+      await startCall();
     } catch (err) {
-      error.value = err instanceof CallError ? callReasonText(err.reason) : describeError(err);
+      error.value = failureText(err);
     } finally {
       busy.value = null;
     }
   }
 
   async function admit(): Promise<void> {
-    // The camera opens while the server records the consent and admits: both take a moment.
-    const media = acquireMedia({ facingMode: 'user' });
-    media.catch(() => undefined); // reported by joinCall
-    const onRetry = () => (retrying.value = true);
+    if (!clinicianConsented.value) await recordTerms();
+    // Usually made while the patient waited; otherwise it opens while the server admits.
+    const joining = startCall();
+    joining.catch(() => undefined); // reported below
     try {
-      if (!clinicianConsented.value) {
-        const text = consentText.value ?? (await loadConsent('clinician', locale.value));
-        await recordClinicianConsent(consultId, text, onRetry);
-      }
       model.prefetch();
-      await admitPatient({ consultId }, onRetry);
-    } catch (err) {
-      void media.then((stream) => stream.getTracks().forEach((track) => track.stop()), () => undefined);
-      throw err;
+      await admitPatient({ consultId }, () => (retrying.value = true));
     } finally {
       retrying.value = false;
     }
-    await joinCall(media);
+    model.admitted();
+    await joining.catch((err: unknown) => (error.value = failureText(err)));
   }
 
-  return { joinCall, admit };
+  return { prepare, callGone, joinCall, admit };
 }
 
 export function createRoom(consultId: string, clinicianUid: string) {
@@ -129,6 +196,16 @@ export function createRoom(consultId: string, clinicianUid: string) {
 
   const { steps, canAdmit } = progressOf(model.consult, around.patientLobby);
 
+  /** Ticking "Li e aceito" is the clinician's acceptance: it is recorded then, not at admission. */
+  const recordTerms = once(async () => {
+    const text = consentText.value ?? (await loadConsent('clinician', locale.value));
+    await recordClinicianConsent(consultId, text, () => (retrying.value = true));
+    retrying.value = false;
+  });
+  const statsDoc = once(() => ensureClinicianStatsDoc(consultId, clinicianUid));
+  const cameraProblem = signal<CallErrorReason | null>(null);
+  const camera = signal<MediaStream | null>(null);
+
   async function loadClinicianConsent(): Promise<void> {
     try {
       consentText.value = await loadConsent('clinician', locale.value);
@@ -141,14 +218,36 @@ export function createRoom(consultId: string, clinicianUid: string) {
   // so that admitting (or rejoining) does not wait for them.
   const stopPrefetch = effect(function prefetchWhenExpected() {
     const status = model.consult.value?.status;
-    if ((status === 'waiting' || status === 'admitted') && around.clinicianConsented.value === true && !model.call.value) model.prefetch();
+    if ((status === 'waiting' || status === 'admitted') && around.clinicianConsented.value === true && !model.call.value) {
+      model.prefetch();
+      void statsDoc().catch(() => undefined); // written again at joining if this failed
+    }
   });
 
   const stopQualityWatch = followWorstQuality(model.call, worstQuality);
 
   const run = runner(busy, error);
 
-  const { joinCall, admit } = admission({ consultId, clinicianUid, model, clinicianConsented: around.clinicianConsented, consentText, busy, error, retrying });
+  const { prepare, callGone, joinCall, admit } = admission({
+    consultId,
+    model,
+    clinicianConsented: around.clinicianConsented,
+    recordTerms,
+    statsDoc,
+    busy,
+    error,
+    retrying,
+    cameraProblem,
+    camera,
+  });
+
+  // A patient in the waiting room and our terms on record: the camera opens (the clinician sees
+  // themself) and the call is made, so that admitting only has to write the offer.
+  const stopPreparing = effect(function prepareWhileWaiting() {
+    const call = model.call.value;
+    if (model.consult.value?.status === 'waiting' && !call && busy.peek() === null) prepare(around.clinicianConsented.value === true);
+    if (!call) untracked(callGone);
+  });
 
   return {
     consultId,
@@ -164,9 +263,21 @@ export function createRoom(consultId: string, clinicianUid: string) {
     consentAccepted,
     busy,
     retrying,
+    cameraProblem,
+    camera,
     error,
     worstQuality,
     loadClinicianConsent,
+    /** The clinician ticks (or unticks) the terms; ticking records them at once. */
+    acceptTerms(checked: boolean): void {
+      consentAccepted.value = checked;
+      if (!checked || around.clinicianConsented.peek() !== false) return;
+      recordTerms().catch((err: unknown) => {
+        retrying.value = false;
+        consentAccepted.value = false;
+        error.value = describeError(err);
+      });
+    },
     joinCall,
     leaveCall: () => model.leave(),
     admit: () => run('admit', admit),
@@ -177,6 +288,7 @@ export function createRoom(consultId: string, clinicianUid: string) {
       }),
     cancel: () => run('cancel', () => cancelConsult({ consultId })),
     dispose() {
+      stopPreparing();
       stopPrefetch();
       stopQualityWatch();
       around.stop();
