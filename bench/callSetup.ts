@@ -4,10 +4,21 @@
 // (the clinician's document read, nothing written), t0 when the patient starts its session (as
 // admission starts it), and the end when requestVideoFrameCallback has fired on the remote <video>
 // of both sides (the later one).
+//
+// The baseline, the classic pattern (bench/classic.ts), is measured in the same run, interleaved
+// call by call (ours first on even calls, the baseline first on odd ones), on the same browsers,
+// emulators and ICE servers, and the ratios of the medians and p95s are reported.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../tests/support/browser';
+import { PROJECT_ID, firestoreHost } from '../tests/support/emulators';
+import { CLASSIC_RULES } from './classic';
 import { openCall, serveOwnHarness, sleep, within } from './harnessPages';
 import { log, median, percentile, round, type Metrics } from './lib';
+
+type Engine = 'ours' | 'classic';
+const PAGES: Record<Engine, string> = { ours: 'call.html', classic: 'classic.html' };
 
 const WARMUP = 2;
 const CALLS = Number(process.env.TC_BENCH_CALLS ?? 100);
@@ -24,8 +35,8 @@ interface CallResult {
   setupWrites: number;
 }
 
-async function oneCall(origin: string, browsers: [Browser, Browser]): Promise<CallResult> {
-  const c = await openCall(origin, browsers);
+async function oneCall(origin: string, browsers: [Browser, Browser], engine: Engine = 'ours'): Promise<CallResult> {
+  const c = await openCall(origin, browsers, () => ({}), PAGES[engine]);
   try {
     await c.clinician.start();
     const waiting = await within(10_000, () => c.clinician.info(), (i) => i.ackedWrites >= 1);
@@ -40,7 +51,8 @@ async function oneCall(origin: string, browsers: [Browser, Browser]): Promise<Ca
     const [a, b] = both;
     const setupMs = Math.max(a.firstFrameAt!, b.firstFrameAt!) - b.startedAt!;
     // A slow call, or one that needed more than the two setup writes, prints its traces by itself.
-    if (process.env.TC_BENCH_TRACE || setupMs > SLOW_MS || a.writes + b.writes > 2) {
+    if (process.env.TC_BENCH_TRACE || setupMs > SLOW_MS || (engine === 'ours' && a.writes + b.writes > 2)) {
+      log(`  ${engine} call of ${round(setupMs)} ms:`);
       // Where a call's setup time goes: both engines' steps relative to the patient's start.
       const t0 = b.startedAt!;
       for (const [who, pg] of [['clinician', c.clinician], ['patient', c.patient]] as const) {
@@ -72,41 +84,74 @@ const distribution = (values: number[]) =>
     .map(([v, n]) => `${v}×${n}`)
     .join(', ');
 
+/** Our rules plus the baseline's room, for this run only; the returned function puts ours back. */
+async function allowClassicRooms(): Promise<() => Promise<void>> {
+  const ours = readFileSync(path.resolve(import.meta.dirname, '../firestore.rules'), 'utf8');
+  const anchor = 'match /databases/{database}/documents {';
+  if (!ours.includes(anchor)) throw new Error('firestore.rules has no documents block to add the baseline room to');
+  const put = async (content: string) => {
+    const res = await fetch(`http://${firestoreHost()}/emulator/v1/projects/${PROJECT_ID}:securityRules`, {
+      method: 'PUT',
+      body: JSON.stringify({ rules: { files: [{ content }] } }),
+    });
+    if (!res.ok) throw new Error(`the emulator refused the rules: ${await res.text()}`);
+  };
+  await put(ours.replace(anchor, `${anchor}\n${CLASSIC_RULES}`));
+  return () => put(ours);
+}
+
+function summary(results: CallResult[]) {
+  const setups = results.flatMap((r) => (r.setupMs === null ? [] : [r.setupMs]));
+  return {
+    setups,
+    stuck: results.length - setups.length,
+    writes: results.map((r) => r.writes),
+    median: round(median(setups)),
+    p95: round(percentile(setups, 95)),
+  };
+}
+
 export async function measureCallSetup(): Promise<Metrics> {
   const server = await serveOwnHarness();
   const browsers: [Browser, Browser] = [await launchChromium(), await launchChromium()];
-  const results: CallResult[] = [];
+  const restoreRules = await allowClassicRooms();
+  const results: Record<Engine, CallResult[]> = { ours: [], classic: [] };
   try {
     for (let i = 0; i < WARMUP + CALLS; i++) {
-      const r = await oneCall(server.origin, browsers);
-      if (i < WARMUP) continue;
-      results.push(r);
-      if ((i - WARMUP + 1) % 10 === 0) log(`  ${i - WARMUP + 1}/${CALLS} calls`);
+      const order: Engine[] = i % 2 === 0 ? ['ours', 'classic'] : ['classic', 'ours'];
+      for (const engine of order) {
+        const r = await oneCall(server.origin, browsers, engine);
+        if (i >= WARMUP) results[engine].push(r);
+      }
+      if (i >= WARMUP && (i - WARMUP + 1) % 10 === 0) log(`  ${i - WARMUP + 1}/${CALLS} calls of each`);
     }
   } finally {
+    await restoreRules().catch((e: unknown) => log(`restoring the rules failed: ${String(e)}`));
     await Promise.all(browsers.map((b) => b.close()));
     await server.close();
   }
-  const setups = results.flatMap((r) => (r.setupMs === null ? [] : [r.setupMs]));
-  const stuck = results.length - setups.length;
-  const writes = results.map((r) => r.writes);
-  const setupMedian = round(median(setups));
-  const setupP95 = round(percentile(setups, 95));
-  log(`call setup: n=${setups.length}, median ${setupMedian} ms, p95 ${setupP95} ms, stuck ${stuck}/${results.length}`);
-  log(`  all (ms): ${setups.map((v) => Math.round(v)).join(' ')}`);
-  log(`  signaling writes per call, both peers, leave included: ${distribution(writes)}`);
-  log(`  of those, made by the first frame on both sides: ${distribution(results.map((r) => r.setupWrites))}`);
-  const how = `n=${setups.length} after ${WARMUP} warm-up, each peer its own Chromium, prepared patient's start → rVFC frame on both`;
+  const ours = summary(results.ours);
+  const base = summary(results.classic);
+  for (const [name, s] of [['ours', ours], ['classic baseline', base]] as const) {
+    log(`call setup, ${name}: n=${s.setups.length}, median ${s.median} ms, p95 ${s.p95} ms, stuck ${s.stuck}`);
+    log(`  all (ms): ${s.setups.map((v) => Math.round(v)).join(' ')}`);
+    log(`  signaling writes per call, both peers: ${distribution(s.writes)}`);
+  }
+  log(`  ours, made by the first frame on both sides: ${distribution(results.ours.map((r) => r.setupWrites))}`);
+  const how = `n=${ours.setups.length} after ${WARMUP} warm-up, each peer its own Chromium, prepared patient's start → rVFC frame on both`;
+  const baseHow = `the classic pattern (bench/classic.ts), interleaved call by call in this run: median ${base.median} ms, p95 ${base.p95} ms, n=${base.setups.length}`;
   return {
-    call_setup_ms_median: { value: setupMedian, unit: 'ms', target: 135, better: 'lower', note: `${how}; the issue's floor is 400 ms` },
-    call_setup_ms_p95: { value: setupP95, unit: 'ms', target: 182, better: 'lower', note: `same sample; 0.6× the reference's 303 ms p95` },
+    call_setup_ms_median: { value: ours.median, unit: 'ms', target: round(0.6 * base.median), better: 'lower', note: `${how}; target 0.6× the baseline's median in this run` },
+    call_setup_ms_p95: { value: ours.p95, unit: 'ms', target: base.p95, better: 'lower', note: `same sample; target the baseline's p95 in this run` },
+    call_setup_vs_baseline_median: { value: round(ours.median / base.median, 2), unit: '×', target: 0.6, better: 'lower', note: baseHow },
+    call_setup_vs_baseline_p95: { value: round(ours.p95 / base.p95, 2), unit: '×', target: 1.0, better: 'lower', note: `same samples; the baseline's writes per call: ${distribution(base.writes)}` },
     firestore_writes_per_call: {
-      value: Math.max(...writes),
+      value: Math.max(...ours.writes),
       unit: 'writes',
       target: 4,
       better: 'lower',
-      note: `most in one call of ${writes.length}, both peers, leave deletes included (${distribution(writes)})`,
+      note: `most in one call of ${ours.writes.length}, both peers, leave deletes included (${distribution(ours.writes)})`,
     },
-    calls_stuck: { value: stuck, unit: 'calls', target: 0, better: 'lower', note: `no frame on both sides within ${STUCK_MS / 1000} s, of ${results.length}` },
+    calls_stuck: { value: ours.stuck, unit: 'calls', target: 0, better: 'lower', note: `no frame on both sides within ${STUCK_MS / 1000} s, of ${results.ours.length} (baseline: ${base.stuck})` },
   };
 }

@@ -91,13 +91,14 @@ export async function openCall(
   origin: string,
   browsers: [Browser, Browser],
   extra: (uid: string) => Record<string, string> = () => ({}),
+  page = 'call.html',
 ): Promise<HarnessCall> {
   // Arranging a call is not what is measured: on a loaded machine a sign-in may time out, so try again.
   for (let attempt = 1; ; attempt++) {
     const call = await arrangeCall();
     const pages = await Promise.allSettled([
-      openHarnessPage(browsers[0], harnessUrl(origin, call, call.clinician, extra(call.clinician.uid))),
-      openHarnessPage(browsers[1], harnessUrl(origin, call, call.patient, extra(call.patient.uid))),
+      openHarnessPage(browsers[0], harnessUrl(origin, call, call.clinician, extra(call.clinician.uid), page)),
+      openHarnessPage(browsers[1], harnessUrl(origin, call, call.patient, extra(call.patient.uid), page)),
     ]);
     const [clinician, patient] = pages.map((p) => (p.status === 'fulfilled' ? p.value : null));
     if (clinician && patient) {

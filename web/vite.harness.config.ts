@@ -9,6 +9,12 @@ export default defineConfig({
     target: 'es2022',
     outDir: fileURLToPath(new URL('./dist-harness', import.meta.url)),
     emptyOutDir: true,
-    rollupOptions: { input: fileURLToPath(new URL('./harness/call.html', import.meta.url)) },
+    rollupOptions: {
+      input: {
+        call: fileURLToPath(new URL('./harness/call.html', import.meta.url)),
+        // The bench's baseline (bench/classic.ts).
+        classic: fileURLToPath(new URL('./harness/classic.html', import.meta.url)),
+      },
+    },
   },
 });

@@ -108,7 +108,8 @@ export async function arrangeCall(): Promise<ArrangedCall> {
   };
 }
 
-export function harnessUrl(origin: string, call: ArrangedCall, who: Participant, extra: Record<string, string> = {}): string {
+/** `page`: call.html (the app's call model) or classic.html (the bench's baseline). */
+export function harnessUrl(origin: string, call: ArrangedCall, who: Participant, extra: Record<string, string> = {}, page = 'call.html'): string {
   const other = who.role === 'clinician' ? call.patient : call.clinician;
   const q = new URLSearchParams({
     project: PROJECT_ID,
@@ -120,7 +121,7 @@ export function harnessUrl(origin: string, call: ArrangedCall, who: Participant,
     remote: other.uid,
     ...extra,
   });
-  return `${origin}/call.html?${q}`;
+  return `${origin}/${page}?${q}`;
 }
 
 export interface HarnessPeer {
