@@ -37,6 +37,15 @@ async function oneLoad(browser: Browser, link: string): Promise<Load> {
     await page.goto(link);
     await page.locator('.consent-text').waitFor({ timeout: 60_000 });
     await page.locator('[data-screen="consent"][data-invite-ready="true"] button[type="submit"]:not([disabled])').waitFor({ timeout: 60_000 });
+    if (process.env.TC_BENCH_TRACE) {
+      const waterfall = await page.evaluate(() =>
+        [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')].map((e) => {
+          const r = e as PerformanceResourceTiming;
+          return `${new URL(r.name).pathname.split('/').slice(-1)[0] || '/'} ${Math.round(r.startTime)}→${Math.round(r.responseEnd)}`;
+        }),
+      );
+      log(`  waterfall: ${waterfall.join(', ')}`);
+    }
     return await page.evaluate(() => {
       const seen = (window as unknown as { __tcFirstScreen: { text: number; accept: number } }).__tcFirstScreen;
       const paint = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN;

@@ -19,12 +19,12 @@ function breakdown(clinician: Watched, patient: Watched): string {
 }
 
 /** The engines' own steps on both sides (emulator builds keep them), from the admit click. */
-async function traces(clinic: Clinic, patient: Page): Promise<string> {
-  const t0 = (await watched(clinic.page)).admitClickAt ?? 0;
+async function traces(clinic: Clinic, patient: Page, from?: number): Promise<string> {
+  const t0 = from ?? (await watched(clinic.page)).admitClickAt ?? 0;
   const read = (page: Page) => page.evaluate(() => (window as unknown as { tcCallTrace?: Array<{ at: number; event: string }> }).tcCallTrace ?? []);
   const lines: string[] = [];
   for (const [who, page] of [['clinician', clinic.page], ['patient', patient]] as const) {
-    const steps = (await read(page)).filter((e) => e.event !== 'local-candidate');
+    const steps = (await read(page)).filter((e) => e.event !== 'local-candidate' && e.at >= t0 - 100);
     lines.push(`    ${who}: ${steps.map(({ at, event, ...rest }) => `${event}@${at - t0}${Object.keys(rest).length ? JSON.stringify(rest) : ''}`).join(' ')}`);
   }
   return lines.join('\n');
@@ -47,6 +47,10 @@ async function oneConsult(clinic: Clinic, patientBrowser: Browser): Promise<Cons
   await ready.patient.reload();
   const [patientAt, clinicianAt] = await Promise.all([nextFirstFrame(ready.patient), nextFirstFrame(clinic.page, before)]);
   const reloadMs = Math.max(patientAt, clinicianAt) - reloadAt;
+  if (process.env.TC_BENCH_TRACE) {
+    const marks = (await watched(ready.patient)).marks.map((m) => `${m.what}@${m.at - reloadAt}`).join(' ');
+    detail += `\n    reload: patient ${marks} frame@${patientAt - reloadAt}; clinician frame@${clinicianAt - reloadAt}\n${await traces(clinic, ready.patient, reloadAt)}`;
+  }
   await endConsult(clinic, ready);
   return { admitMs: admitted.admitToVideoMs, reloadMs, detail };
 }

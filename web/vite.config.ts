@@ -1,8 +1,9 @@
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
+import { preloadFirstScreen } from './preloadJoin';
 
 export default defineConfig({
-  plugins: [preact()],
+  plugins: [preact(), preloadFirstScreen()],
   build: {
     target: 'es2020',
     sourcemap: false,

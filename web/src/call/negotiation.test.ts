@@ -275,6 +275,23 @@ describe('negotiation over the peer documents', () => {
     expect(docs.writes - writes).toBe(1);
   });
 
+  it('a participant whose page went away (a reload) is offered afresh at once; one who left waits the quiet delay', async () => {
+    for (const expectedBack of [true, false]) {
+      const c = call({ reofferDelayMs: 2000 });
+      c.clinician.join();
+      await eventually(() => c.docs.docs.has('clinician'), 'the waiting offer');
+      c.patient.join();
+      await eventually(() => connected(c.clinician, c.patient), 'the first connection');
+      const answered = c.docs.docs.get('clinician')!.seq;
+      c.clinician.negotiator.remoteLeft(c.clinician.negotiator.remoteSession!, expectedBack);
+      await settle(400);
+      const fresh = c.docs.docs.get('clinician')!.seq > answered;
+      expect(fresh, `expectedBack=${expectedBack}`).toBe(expectedBack);
+      c.clinician.leave();
+      c.patient.leave();
+    }
+  });
+
   it('when both leave within moments of each other, nobody writes a fresh offer', async () => {
     const { docs, clinician, patient } = await connectedCall();
     await settle();

@@ -130,12 +130,16 @@ export class Negotiator<PC extends PeerConnectionLike = PeerConnectionLike> {
     this.enqueue(() => this.handleRemote(signal));
   }
 
-  /** The other side said bye (or its data channel closed): treat it as having left. */
-  remoteLeft(sessionId: string): void {
+  /**
+   * The other side said bye (or its data channel closed): treat it as having left.
+   * `expectedBack`: its page went away (a reload) and a new session is coming; our fresh offer
+   * is written at once, so that the page coming back finds it rather than our previous one.
+   */
+  remoteLeft(sessionId: string, expectedBack = false): void {
     this.enqueue(async () => {
       if (this.boundTo !== sessionId) return;
       this.departed.add(sessionId);
-      await this.forgetRemote();
+      await this.forgetRemote(expectedBack);
     });
   }
 
@@ -192,10 +196,10 @@ export class Negotiator<PC extends PeerConnectionLike = PeerConnectionLike> {
     this.emit({ type: 'connection-replaced', pc });
   }
 
-  private async forgetRemote(): Promise<void> {
+  private async forgetRemote(expectedBack = false): Promise<void> {
     const was = this.boundTo;
     if (was !== null) this.departed.add(was);
-    this.outbox.quiet();
+    if (!expectedBack) this.outbox.quiet();
     this.boundTo = null;
     this.lastRemoteSeq = -1;
     this.emit({ type: 'remote-left', sessionId: was });

@@ -253,7 +253,7 @@ class Session implements CallSession {
       const remote = this.negotiator.remoteSession;
       if (!remote || !(how !== 'closed' || (isCurrent() && !this.ended))) return;
       this.goneHow = how;
-      this.negotiator.remoteLeft(remote);
+      this.negotiator.remoteLeft(remote, how === 'away');
     });
     this.credentials.watch(pc, isCurrent);
     this.traceConnection(pc);

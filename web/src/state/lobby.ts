@@ -8,8 +8,8 @@ import { appCallModel } from './appCall';
 import type { CallModel } from './call';
 import { isClosed, lobbyStats, type Lobby } from './consult';
 import { describeError } from './errors';
-import { createDeviceCheck } from './media';
-import { forgetCall, rememberCall, rememberedCall, reopenDevices } from './rejoin';
+import { createDeviceCheck, reopenDevices } from './media';
+import { forgetCall, rememberCall, rememberedCall } from './rejoin';
 
 const withdrawConsent = callable('withdrawConsent');
 
@@ -19,6 +19,18 @@ export type LobbyStep = 'rejoining' | 'devices' | 'waiting' | 'call' | 'left' | 
 function progressReporter(consultId: string, uid: string): (lobby: Lobby) => void {
   const statsRef = doc(db, 'consults', consultId, 'stats', uid);
   return (lobby) => void setDoc(statsRef, lobbyStats(lobby, serverTimestamp())).catch(() => undefined);
+}
+
+/** Resolves false once the consult turns out unreadable. */
+function problemOf(model: CallModel): Promise<false> {
+  return new Promise((resolve) => {
+    const stop = effect(function unreadable() {
+      if (model.problem.value) {
+        resolve(false);
+        queueMicrotask(() => stop());
+      }
+    });
+  });
 }
 
 /** The lobby follows its consult: closed ends it, admitted starts the call. */
@@ -125,7 +137,15 @@ export function createLobby(consultId: string, uid: string) {
       forgetCall(consultId);
       return startDeviceCheck();
     }
-    await model.consultKnown;
+    const readable = await Promise.race([model.consultKnown.then(() => true), problemOf(model)]);
+    if (!readable) {
+      // The consult cannot be read any more (removed, or no longer this patient's): the invite's
+      // own path explains why.
+      forgetCall(consultId);
+      devices.dispose();
+      location.reload();
+      return;
+    }
     if (step.peek() === 'rejoining') confirmDevices();
   }
 

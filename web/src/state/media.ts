@@ -2,6 +2,7 @@
 import { signal, type Signal } from '@preact/signals';
 import { acquireMedia } from '../call/media';
 import { CallError, type CallErrorReason } from '../call/errors';
+import type { RememberedCall } from './rejoin';
 
 export type Facing = 'user' | 'environment';
 
@@ -141,3 +142,18 @@ export function createDeviceCheck() {
 }
 
 export type DeviceCheck = ReturnType<typeof createDeviceCheck>;
+
+/**
+ * The same devices as before the reload, without asking where the browser still grants them.
+ * A camera that is gone is replaced by one facing the same way; a refusal is thrown (CallError).
+ */
+export async function reopenDevices(memory: RememberedCall): Promise<MediaStream> {
+  if (memory.videoDeviceId) {
+    try {
+      return await acquireMedia({ deviceId: memory.videoDeviceId });
+    } catch (err) {
+      if (err instanceof CallError && (err.reason === 'permission-denied' || err.reason === 'unsupported-browser')) throw err;
+    }
+  }
+  return acquireMedia({ facingMode: memory.facing ?? 'user' });
+}

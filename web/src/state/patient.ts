@@ -8,6 +8,7 @@ import { ensurePatientUser } from './auth';
 import { loadConsent, type LoadedConsent } from './consent';
 import { isClosed } from './consult';
 import { describeError, reasonOf } from './errors';
+import { rememberedCall } from './rejoin';
 
 const redeemInvite = callable('redeemInvite');
 const recordConsent = callable('recordConsent');
@@ -59,6 +60,12 @@ export function createJoin(consultId: string) {
     if (!reading) phase.value = { step: 'opening', detail: 'signing-in' };
     try {
       uid.value = await ensurePatientUser();
+      // Back after a reload during the call: this tab redeemed and consented already; the lobby
+      // goes straight back in (the rules still decide what this user may read).
+      if (!reading && rememberedCall(consultId, uid.value)) {
+        phase.value = { step: 'lobby' };
+        return;
+      }
       if (!reading) phase.value = { step: 'opening', detail: 'redeeming' };
       const result = await redeemInvite({ consultId, secret });
       invite.value = result;

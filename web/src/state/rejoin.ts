@@ -1,7 +1,6 @@
 // A call in progress, remembered for this tab only (sessionStorage), so that a reload or a
-// reopened tab goes straight back into the call with the same camera and microphone.
-import { acquireMedia, facingOf } from '../call/media';
-import { CallError } from '../call/errors';
+// reopened tab goes straight back into the call with the same camera and microphone. Storage
+// only: the patient's first screens import it without any of the call's code.
 
 const KEY_PREFIX = 'tc.call.';
 
@@ -24,7 +23,9 @@ function isRemembered(value: unknown): value is RememberedCall {
 /** Called while in the call (and again as the page goes): which devices to reopen. */
 export function rememberCall(consultId: string, uid: string, stream: MediaStream | null | undefined): void {
   const video = stream?.getVideoTracks()[0];
-  const memory: RememberedCall = { uid, videoDeviceId: video?.getSettings().deviceId ?? null, facing: facingOf(video) };
+  const settings = video?.getSettings();
+  const facing = settings?.facingMode === 'user' || settings?.facingMode === 'environment' ? settings.facingMode : null;
+  const memory: RememberedCall = { uid, videoDeviceId: settings?.deviceId ?? null, facing };
   try {
     sessionStorage.setItem(KEY_PREFIX + consultId, JSON.stringify(memory));
   } catch {
@@ -49,19 +50,4 @@ export function forgetCall(consultId: string): void {
   } catch {
     // Nothing to forget.
   }
-}
-
-/**
- * The same devices as before the reload, without asking where the browser still grants them.
- * A camera that is gone is replaced by one facing the same way; a refusal is thrown (CallError).
- */
-export async function reopenDevices(memory: RememberedCall): Promise<MediaStream> {
-  if (memory.videoDeviceId) {
-    try {
-      return await acquireMedia({ deviceId: memory.videoDeviceId });
-    } catch (err) {
-      if (err instanceof CallError && (err.reason === 'permission-denied' || err.reason === 'unsupported-browser')) throw err;
-    }
-  }
-  return acquireMedia({ facingMode: memory.facing ?? 'user' });
 }
