@@ -9,26 +9,12 @@
 // - A new remote session (a reload) or a deleted document (a leave) resets our connection; a
 //   changed DTLS fingerprint from the same session means the other side replaced its connection.
 // - Candidates travel in batches: the description and the first gathering burst in one write.
-import type { CallRole, PeerSignal } from './types';
+import type { CallRole, PeerConnectionLike, PeerSignal } from './types';
 import { realClock, type Clock } from './clock';
 import { DEFAULT_TIMING, Outbox, type NegotiationTiming } from './outbox';
 import { addressOf, fingerprintOf, ufragOf, ufragOfCandidate, withoutAddress } from './sdp';
 
-/** The part of RTCPeerConnection negotiation uses; the browser's satisfies it, tests pass a fake. */
-export interface PeerConnectionLike {
-  readonly signalingState: RTCSignalingState;
-  readonly iceConnectionState: RTCIceConnectionState;
-  readonly localDescription: { type: RTCSdpType; sdp: string } | null;
-  readonly remoteDescription: { type: RTCSdpType; sdp: string } | null;
-  onnegotiationneeded: ((ev: Event) => unknown) | null;
-  onicecandidate: ((ev: RTCPeerConnectionIceEvent) => unknown) | null;
-  setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void>;
-  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void>;
-  addIceCandidate(candidate: RTCIceCandidateInit): Promise<void>;
-  restartIce(): void;
-  close(): void;
-}
-
+export type { PeerConnectionLike } from './types';
 export type { NegotiationTiming } from './outbox';
 export { DEFAULT_TIMING } from './outbox';
 

@@ -33,3 +33,18 @@ export interface Signaling {
   /** Client writes made so far (publish + remove), for `npm run bench`. */
   readonly writeCount: number;
 }
+
+/** The part of RTCPeerConnection negotiation uses; the browser's satisfies it, tests pass a fake. */
+export interface PeerConnectionLike {
+  readonly signalingState: RTCSignalingState;
+  readonly iceConnectionState: RTCIceConnectionState;
+  readonly localDescription: { type: RTCSdpType; sdp: string } | null;
+  readonly remoteDescription: { type: RTCSdpType; sdp: string } | null;
+  onnegotiationneeded: ((ev: Event) => unknown) | null;
+  onicecandidate: ((ev: RTCPeerConnectionIceEvent) => unknown) | null;
+  setLocalDescription(description?: RTCLocalSessionDescriptionInit): Promise<void>;
+  setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void>;
+  addIceCandidate(candidate: RTCIceCandidateInit): Promise<void>;
+  restartIce(): void;
+  close(): void;
+}

@@ -2,7 +2,7 @@
 // other participant's uid, the connection settings (fetched once, ahead of the call) and the call
 // session, its observables as signals. The patient's lobby, the clinician's room and the engine's
 // test page all drive this same model; only the Firestore instance and the settings fetch differ.
-import { computed, effect, signal, type ReadonlySignal } from '@preact/signals';
+import { computed, signal, type ReadonlySignal } from '@preact/signals';
 import { doc, onSnapshot, type Firestore } from 'firebase/firestore';
 import type { GetIceServersRequest, GetIceServersResult } from '../../../functions/src/lib/api';
 import type { ConsultDoc } from '../../../functions/src/lib/model';
@@ -75,6 +75,8 @@ export type Call = ReturnType<typeof callView>;
 function watchConsult(db: Firestore, consultId: string, onClosed: () => void) {
   const consult = signal<Consult | null>(null);
   const problem = signal<unknown>(null);
+  /** Signaling writes wait for this: the rules accept them only in an admitted consult. */
+  const admitted = opened<void>();
   let firstRead: (c: Consult) => void = () => undefined;
   const known = new Promise<Consult>((resolve) => (firstRead = resolve));
   const stop = onSnapshot(
@@ -88,12 +90,13 @@ function watchConsult(db: Firestore, consultId: string, onClosed: () => void) {
       const next = consultFromDoc(snap.id, snap.data() as ConsultDoc);
       consult.value = next;
       problem.value = null;
+      if (next.status === 'admitted') admitted.resolve();
       firstRead(next);
       if (isClosed(next.status)) onClosed();
     },
     (err) => (problem.value = err),
   );
-  return { consult, problem, known, stop };
+  return { consult, problem, known, admitted, stop };
 }
 
 /** A promise with its resolve, for a moment that one of several events brings. */
@@ -150,19 +153,13 @@ export function createCallModel(opts: CallModelOptions) {
   const { consultId, uid, role, db } = opts;
   const now = opts.now ?? Date.now;
   const call = signal<Call | null>(null);
-  /** Signaling writes wait for this: the rules accept them only in an admitted consult. */
-  const admission = opened<void>();
-  const { consult, problem, known: consultKnown, stop: stopConsult } = watchConsult(db, consultId, () => void call.value?.session.consultEnded());
-  const stopAdmission = effect(function admittedFromSnapshot() {
-    if (consult.value?.status === 'admitted') admission.resolve();
-  });
+  const { consult, problem, known: consultKnown, admitted: admission, stop: stopConsult } = watchConsult(db, consultId, () => void call.value?.session.consultEnded());
   const remoteUid = computed(() => {
     const c = consult.value;
     return (role === 'clinician' ? c?.patientUid : c?.clinicianUid) ?? null;
   });
 
   const settings = settingsAhead(() => opts.getIceServers({ consultId }), now);
-
   let opening: Promise<Call> | null = null;
 
   /**
@@ -226,7 +223,6 @@ export function createCallModel(opts: CallModelOptions) {
     admitted: admission.resolve,
     leave,
     dispose(): void {
-      stopAdmission();
       stopConsult();
       void leave();
     },

@@ -1,6 +1,6 @@
 // The patient's side after consent: device check, waiting room, call, end. This module and
 // Firestore load only after the consent is recorded.
-import { computed, effect, signal, untracked, type Signal } from '@preact/signals';
+import { computed, effect, signal, untracked, type ReadonlySignal, type Signal } from '@preact/signals';
 import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
 import { db } from '../db';
 import { callable } from '../firebase';
@@ -8,7 +8,7 @@ import { appCallModel } from './appCall';
 import type { CallModel } from './call';
 import { isClosed, lobbyStats, type Lobby } from './consult';
 import { describeError } from './errors';
-import { createDeviceCheck, reopenDevices } from './media';
+import { createDeviceCheck, reopenDevices, type DeviceCheck } from './media';
 import { forgetCall, rememberCall, rememberedCall } from './rejoin';
 
 const withdrawConsent = callable('withdrawConsent');
@@ -59,6 +59,79 @@ async function withdraw(consultId: string, busy: Signal<boolean>, error: Signal<
   }
 }
 
+/**
+ * The call remembered across a reload (see rejoin.ts): remembered while in it and as the page
+ * goes, forgotten when the person leaves on purpose or the consult ends; and the way back in.
+ */
+function callMemory(consultId: string, uid: string, model: CallModel, step: ReadonlySignal<LobbyStep>) {
+  /** Set the moment the person leaves on purpose: a reload during the leaving does not rejoin. */
+  let leaving = false;
+  const remember = () => {
+    leaving = false;
+    rememberCall(consultId, uid, model.call.peek()?.localStream);
+  };
+  // A camera switched during the call is the one to reopen after a reload.
+  const onPageHide = () => {
+    if (step.peek() === 'call' && !leaving) remember();
+  };
+  addEventListener('pagehide', onPageHide);
+  return {
+    remember,
+    forget(leavingNow = false): void {
+      leaving = leavingNow;
+      forgetCall(consultId);
+    },
+    /**
+     * After a reload during the call: the same devices reopened without a tap where the browser
+     * still grants them, and the consult still readable. 'check': the device check, as on a first
+     * visit; 'unreadable': removed, or no longer this patient's.
+     */
+    async reopen(devices: DeviceCheck): Promise<'resume' | 'check' | 'unreadable'> {
+      const memory = rememberedCall(consultId, uid);
+      const stream = memory ? await reopenDevices(memory).catch(() => null) : null;
+      if (!stream || !devices.adopt(stream)) return 'check';
+      const readable = await Promise.race([model.consultKnown.then(() => true), problemOf(model)]);
+      return readable ? 'resume' : 'unreadable';
+    },
+    stop: () => removeEventListener('pagehide', onPageHide),
+  };
+}
+
+interface LobbyParts {
+  model: CallModel;
+  devices: DeviceCheck;
+  step: Signal<LobbyStep>;
+  error: Signal<string | null>;
+  report: (lobby: Lobby) => void;
+  memory: ReturnType<typeof callMemory>;
+}
+
+/** The devices confirmed: the waiting room (the call prepared), then the call once admitted. */
+function waitingThenCall({ model, devices, step, error, report, memory }: LobbyParts) {
+  const explain = (err: unknown) => (error.value = describeError(err));
+  function enterCall(): void {
+    if (step.value === 'call') return;
+    step.value = 'call';
+    model
+      .join(devices.release() ?? undefined)
+      .then(() => memory.remember())
+      .catch(explain);
+  }
+  return {
+    enterCall,
+    confirmDevices(): void {
+      report('devices_ok');
+      report('waiting');
+      step.value = 'waiting';
+      // While waiting for admission: the connection settings are fetched and the clinician's side
+      // is read (the call prepared, nothing written), so that admission starts the call at once.
+      model.prefetch();
+      model.prepare(devices.release() ?? undefined).catch(explain);
+      if (model.consult.value?.status === 'admitted') enterCall();
+    },
+  };
+}
+
 export function createLobby(consultId: string, uid: string) {
   const model = appCallModel(consultId, uid, 'patient');
   // Back after a reload during the call: the first screen says so (see rejoin()).
@@ -67,37 +140,18 @@ export function createLobby(consultId: string, uid: string) {
   const withdrawing = signal(false);
   const devices = createDeviceCheck();
   const report = progressReporter(consultId, uid);
+  const memory = callMemory(consultId, uid, model, step);
   /** The call shows once admitted; before that it is only prepared, in the waiting room. */
   const call = computed(() => (step.value === 'call' ? model.call.value : null));
 
-  /** The call made in the waiting room: it reads the clinician's side until admission starts it. */
-  function prepareCall(): void {
-    model.prepare(devices.release() ?? undefined).catch((err: unknown) => (error.value = describeError(err)));
-  }
-
-  function enterCall(): void {
-    if (step.value === 'call') return;
-    step.value = 'call';
-    model
-      .join(devices.release() ?? undefined)
-      .then(() => rememberCall(consultId, uid, model.call.peek()?.localStream))
-      .catch((err: unknown) => (error.value = describeError(err)));
-  }
+  const { enterCall, confirmDevices } = waitingThenCall({ model, devices, step, error, report, memory });
 
   /** The consult is over (the call model ends the call itself). */
   function closeLobby(): void {
     step.value = 'ended';
-    forgetCall(consultId);
+    memory.forget();
     devices.dispose();
   }
-
-  /** Set the moment the person leaves on purpose: a reload during the leaving does not rejoin. */
-  let leaving = false;
-  // A camera switched during the call is the one to reopen after a reload.
-  const onPageHide = () => {
-    if (step.peek() === 'call' && !leaving) rememberCall(consultId, uid, model.call.peek()?.localStream);
-  };
-  addEventListener('pagehide', onPageHide);
 
   const stopFollowing = followConsult(model, {
     closed: closeLobby,
@@ -112,40 +166,15 @@ export function createLobby(consultId: string, uid: string) {
     return devices.start();
   }
 
-  function confirmDevices(): void {
-    report('devices_ok');
-    report('waiting');
-    step.value = 'waiting';
-    // While waiting for admission: the connection settings are fetched and the clinician's side
-    // is read, so that admission starts the call at once.
-    model.prefetch();
-    prepareCall();
-    if (model.consult.value?.status === 'admitted') enterCall();
-  }
-
-  /**
-   * Back after a reload during the call: the same devices reopen without a tap where the browser
-   * still grants them, and the call resumes; otherwise the device check, as on a first visit.
-   */
+  /** Back after a reload during the call: straight into it; otherwise the device check. */
   async function rejoin(): Promise<void> {
-    const memory = rememberedCall(consultId, uid);
-    if (!memory) return startDeviceCheck();
-    step.value = 'rejoining';
+    if (step.peek() !== 'rejoining') return startDeviceCheck();
     model.prefetch();
-    const stream = await reopenDevices(memory).catch(() => null);
-    if (!stream || !devices.adopt(stream)) {
-      forgetCall(consultId);
-      return startDeviceCheck();
-    }
-    const readable = await Promise.race([model.consultKnown.then(() => true), problemOf(model)]);
-    if (!readable) {
-      // The consult cannot be read any more (removed, or no longer this patient's): the invite's
-      // own path explains why.
-      forgetCall(consultId);
-      devices.dispose();
-      location.reload();
-      return;
-    }
+    const outcome = await memory.reopen(devices);
+    if (outcome !== 'resume') memory.forget();
+    if (outcome === 'check') return startDeviceCheck();
+    // A consult it can no longer read: the invite's own path explains why.
+    if (outcome === 'unreadable') return void location.reload();
     if (step.peek() === 'rejoining') confirmDevices();
   }
 
@@ -162,23 +191,20 @@ export function createLobby(consultId: string, uid: string) {
     startDeviceCheck,
     confirmDevices,
     async leaveCall() {
-      leaving = true;
-      forgetCall(consultId);
+      memory.forget(true);
       await model.leave();
-      leaving = false;
       report('left');
       step.value = isClosed(model.consult.value?.status ?? 'scheduled') ? 'ended' : 'left';
     },
     rejoin: startDeviceCheck,
     withdraw: () =>
       withdraw(consultId, withdrawing, error, async () => {
-        forgetCall(consultId);
         report('left');
         closeLobby();
         await model.leave();
       }),
     dispose() {
-      removeEventListener('pagehide', onPageHide);
+      memory.stop();
       stopFollowing();
       model.dispose();
       devices.dispose();

@@ -70,7 +70,6 @@ export function createDeviceCheck() {
   const level = signal(0);
   const meter = levelMeter(level);
   let disposed = false;
-
   function stopTracks() {
     stream.value?.getTracks().forEach((track) => track.stop());
     stream.value = null;

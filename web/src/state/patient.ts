@@ -1,6 +1,6 @@
 // The patient's journey up to consent: open the link, sign in anonymously, redeem the invite,
 // read and accept (or decline) the consent. Nothing here loads Firestore.
-import { signal } from '@preact/signals';
+import { signal, type Signal } from '@preact/signals';
 import type { RedeemInviteResult } from '../../../functions/src/lib/api';
 import { callable } from '../firebase';
 import { locale } from '../i18n';
@@ -42,6 +42,45 @@ export function takeInviteSecret(consultId: string): { secret: string | null; fr
   }
 }
 
+/** What a failed redemption leaves the patient with. */
+function afterFailure(err: unknown): JoinStep {
+  const reason = reasonOf(err);
+  if (reason === 'consult_closed') return { step: 'closed' };
+  const final = reason === 'invite_invalid' || reason === 'invite_expired' || reason === 'invite_taken' || reason === 'consult_not_found';
+  return { step: 'invite-problem', message: describeError(err), canRetry: !final };
+}
+
+interface Redemption {
+  consultId: string;
+  secret: string;
+  phase: Signal<JoinStep>;
+  uid: Signal<string | null>;
+  invite: Signal<RedeemInviteResult | null>;
+}
+
+/** Signs in and redeems the invite; while the consent is being read, without changing the screen. */
+async function redeem({ consultId, secret, phase, uid, invite }: Redemption): Promise<void> {
+  const reading = phase.peek().step === 'consent';
+  if (!reading) phase.value = { step: 'opening', detail: 'signing-in' };
+  try {
+    uid.value = await ensurePatientUser();
+    // Back after a reload during the call: this tab redeemed and consented already; the lobby
+    // goes straight back in (the rules still decide what this user may read).
+    if (!reading && rememberedCall(consultId, uid.value)) {
+      phase.value = { step: 'lobby' };
+      return;
+    }
+    if (!reading) phase.value = { step: 'opening', detail: 'redeeming' };
+    const result = await redeemInvite({ consultId, secret });
+    invite.value = result;
+    if (isClosed(result.status)) phase.value = { step: 'closed' };
+    else if (result.consentRecorded) phase.value = { step: 'lobby' };
+    else if (phase.peek().step === 'opening') phase.value = { step: 'consent' };
+  } catch (err) {
+    phase.value = afterFailure(err);
+  }
+}
+
 export function createJoin(consultId: string) {
   const { secret, fromLink } = takeInviteSecret(consultId);
   // A first visit from the link shows the consent at once, to be read while the sign-in and the
@@ -55,37 +94,12 @@ export function createJoin(consultId: string) {
   const saving = signal(false);
   let opened: Promise<void> = Promise.resolve();
 
-  async function redeem(secret: string): Promise<void> {
-    const reading = phase.peek().step === 'consent';
-    if (!reading) phase.value = { step: 'opening', detail: 'signing-in' };
-    try {
-      uid.value = await ensurePatientUser();
-      // Back after a reload during the call: this tab redeemed and consented already; the lobby
-      // goes straight back in (the rules still decide what this user may read).
-      if (!reading && rememberedCall(consultId, uid.value)) {
-        phase.value = { step: 'lobby' };
-        return;
-      }
-      if (!reading) phase.value = { step: 'opening', detail: 'redeeming' };
-      const result = await redeemInvite({ consultId, secret });
-      invite.value = result;
-      if (isClosed(result.status)) phase.value = { step: 'closed' };
-      else if (result.consentRecorded) phase.value = { step: 'lobby' };
-      else if (phase.peek().step === 'opening') phase.value = { step: 'consent' };
-    } catch (err) {
-      const reason = reasonOf(err);
-      const final = reason === 'invite_invalid' || reason === 'invite_expired' || reason === 'invite_taken' || reason === 'consult_not_found';
-      if (reason === 'consult_closed') phase.value = { step: 'closed' };
-      else phase.value = { step: 'invite-problem', message: describeError(err), canRetry: !final };
-    }
-  }
-
   function open(): Promise<void> {
     if (!secret) {
       phase.value = { step: 'invite-problem', message: '', canRetry: false };
       return Promise.resolve();
     }
-    opened = redeem(secret);
+    opened = redeem({ consultId, secret, phase, uid, invite });
     return opened;
   }
 

@@ -99,27 +99,39 @@ const failureText = (err: unknown) => (err instanceof CallError ? callReasonText
  * clinician's camera opens and the call is made and gathered, silent: nothing is written until
  * the consult is admitted, and then the offer goes out at once.
  */
+/** The clinician's camera, opened once and shown; `handOver` gives it to the call, which stops it at its end. */
+function clinicianCamera(camera: Signal<MediaStream | null>, problem: Signal<CallErrorReason | null>) {
+  let opening: Promise<MediaStream> | null = null;
+  return {
+    open(): Promise<MediaStream> {
+      opening ??= acquireMedia({ facingMode: 'user' }).then(
+        (stream) => {
+          camera.value = stream;
+          problem.value = null;
+          return stream;
+        },
+        (err: unknown) => {
+          opening = null;
+          problem.value = err instanceof CallError ? err.reason : 'no-device';
+          throw err;
+        },
+      );
+      return opening;
+    },
+    handOver(): void {
+      opening = null;
+    },
+    get opening(): boolean {
+      return opening !== null;
+    },
+  };
+}
+
 function admission(ctx: AdmissionContext) {
   const { consultId, model, clinicianConsented, recordTerms, statsDoc, busy, error, retrying, cameraProblem, camera } = ctx;
-  let opening: Promise<MediaStream> | null = null;
+  const lens = clinicianCamera(camera, cameraProblem);
+  const openCamera = () => lens.open();
   let starting: Promise<void> | null = null;
-
-  /** The camera, opened once; the call takes it over (and stops it when it ends). */
-  function openCamera(): Promise<MediaStream> {
-    opening ??= acquireMedia({ facingMode: 'user' }).then(
-      (stream) => {
-        camera.value = stream;
-        cameraProblem.value = null;
-        return stream;
-      },
-      (err: unknown) => {
-        opening = null;
-        cameraProblem.value = err instanceof CallError ? err.reason : 'no-device';
-        throw err;
-      },
-    );
-    return opening;
-  }
 
   /** The camera and the call (one attempt at a time); before admission it writes nothing. */
   function startCall(): Promise<void> {
@@ -127,7 +139,7 @@ function admission(ctx: AdmissionContext) {
     starting ??= (async () => {
       try {
         const [localStream] = await Promise.all([openCamera(), statsDoc()]);
-        opening = null; // the call owns it now
+        lens.handOver();
         await model.join(localStream);
       } finally {
         starting = null;
@@ -147,7 +159,7 @@ function admission(ctx: AdmissionContext) {
 
   /** The call ended (left, or the consult closed): its camera is off. */
   function callGone(): void {
-    if (!opening && !starting) camera.value = null;
+    if (!lens.opening && !starting) camera.value = null;
   }
 
   /** Rejoining an admitted consult (after a reload, or after leaving the call). */
@@ -182,11 +194,72 @@ function admission(ctx: AdmissionContext) {
   return { prepare, callGone, joinCall, admit };
 }
 
+/** The clinician's terms for this consult: loaded to be read, recorded the moment they are ticked. */
+function clinicianTerms(consultId: string, consented: ReadonlySignal<boolean | null>, error: Signal<string | null>, retrying: Signal<boolean>) {
+  const text = signal<LoadedConsent | null>(null);
+  const accepted = signal(false);
+  const record = once(async () => {
+    const loaded = text.value ?? (await loadConsent('clinician', locale.value));
+    await recordClinicianConsent(consultId, loaded, () => (retrying.value = true));
+    retrying.value = false;
+  });
+  return {
+    text,
+    accepted,
+    record,
+    async load(): Promise<void> {
+      try {
+        text.value = await loadConsent('clinician', locale.value);
+      } catch (err) {
+        error.value = describeError(err);
+      }
+    },
+    /** Ticking "Li e aceito" is the clinician's acceptance: it is recorded then, not at admission. */
+    accept(checked: boolean): void {
+      accepted.value = checked;
+      if (!checked || consented.peek() !== false) return;
+      record().catch((err: unknown) => {
+        retrying.value = false;
+        accepted.value = false;
+        error.value = describeError(err);
+      });
+    },
+  };
+}
+
+/**
+ * What the room does before the click: with a patient waiting (or back in an admitted consult)
+ * and our terms on record, the connection settings and the stats document; with a patient
+ * waiting, the camera (the clinician sees themself) and, once the terms are on record, the call
+ * itself, so that admitting only has to write the offer.
+ */
+function aheadOfAdmission(
+  model: CallModel,
+  consented: ReadonlySignal<boolean | null>,
+  busy: ReadonlySignal<Busy>,
+  on: { statsDoc(): Promise<void>; prepare(consented: boolean): void; callGone(): void },
+): () => void {
+  const stopPrefetch = effect(function prefetchWhenExpected() {
+    const status = model.consult.value?.status;
+    if ((status === 'waiting' || status === 'admitted') && consented.value === true && !model.call.value) {
+      model.prefetch();
+      void on.statsDoc().catch(() => undefined); // written again at joining if this failed
+    }
+  });
+  const stopPreparing = effect(function prepareWhileWaiting() {
+    const call = model.call.value;
+    if (model.consult.value?.status === 'waiting' && !call && busy.peek() === null) on.prepare(consented.value === true);
+    if (!call) untracked(() => on.callGone());
+  });
+  return () => {
+    stopPreparing();
+    stopPrefetch();
+  };
+}
+
 export function createRoom(consultId: string, clinicianUid: string) {
   const model = appCallModel(consultId, clinicianUid, 'clinician');
   const around = watchRoom(consultId, clinicianUid, computed(() => model.consult.value?.patientUid ?? null));
-  const consentText = signal<LoadedConsent | null>(null);
-  const consentAccepted = signal(false);
   const busy = signal<Busy>(null);
   const retrying = signal(false);
   /** What the last action could not do, in a sentence. */
@@ -196,33 +269,10 @@ export function createRoom(consultId: string, clinicianUid: string) {
 
   const { steps, canAdmit } = progressOf(model.consult, around.patientLobby);
 
-  /** Ticking "Li e aceito" is the clinician's acceptance: it is recorded then, not at admission. */
-  const recordTerms = once(async () => {
-    const text = consentText.value ?? (await loadConsent('clinician', locale.value));
-    await recordClinicianConsent(consultId, text, () => (retrying.value = true));
-    retrying.value = false;
-  });
+  const terms = clinicianTerms(consultId, around.clinicianConsented, error, retrying);
   const statsDoc = once(() => ensureClinicianStatsDoc(consultId, clinicianUid));
   const cameraProblem = signal<CallErrorReason | null>(null);
   const camera = signal<MediaStream | null>(null);
-
-  async function loadClinicianConsent(): Promise<void> {
-    try {
-      consentText.value = await loadConsent('clinician', locale.value);
-    } catch (err) {
-      error.value = describeError(err);
-    }
-  }
-
-  // A patient in the waiting room and our consent on record: fetch the connection settings now,
-  // so that admitting (or rejoining) does not wait for them.
-  const stopPrefetch = effect(function prefetchWhenExpected() {
-    const status = model.consult.value?.status;
-    if ((status === 'waiting' || status === 'admitted') && around.clinicianConsented.value === true && !model.call.value) {
-      model.prefetch();
-      void statsDoc().catch(() => undefined); // written again at joining if this failed
-    }
-  });
 
   const stopQualityWatch = followWorstQuality(model.call, worstQuality);
 
@@ -232,7 +282,7 @@ export function createRoom(consultId: string, clinicianUid: string) {
     consultId,
     model,
     clinicianConsented: around.clinicianConsented,
-    recordTerms,
+    recordTerms: terms.record,
     statsDoc,
     busy,
     error,
@@ -241,13 +291,7 @@ export function createRoom(consultId: string, clinicianUid: string) {
     camera,
   });
 
-  // A patient in the waiting room and our terms on record: the camera opens (the clinician sees
-  // themself) and the call is made, so that admitting only has to write the offer.
-  const stopPreparing = effect(function prepareWhileWaiting() {
-    const call = model.call.value;
-    if (model.consult.value?.status === 'waiting' && !call && busy.peek() === null) prepare(around.clinicianConsented.value === true);
-    if (!call) untracked(callGone);
-  });
+  const stopAhead = aheadOfAdmission(model, around.clinicianConsented, busy, { statsDoc, prepare, callGone });
 
   return {
     consultId,
@@ -259,25 +303,17 @@ export function createRoom(consultId: string, clinicianUid: string) {
     call: model.call,
     steps,
     canAdmit,
-    consentText,
-    consentAccepted,
+    consentText: terms.text,
+    consentAccepted: terms.accepted,
     busy,
     retrying,
     cameraProblem,
     camera,
     error,
     worstQuality,
-    loadClinicianConsent,
+    loadClinicianConsent: terms.load,
     /** The clinician ticks (or unticks) the terms; ticking records them at once. */
-    acceptTerms(checked: boolean): void {
-      consentAccepted.value = checked;
-      if (!checked || around.clinicianConsented.peek() !== false) return;
-      recordTerms().catch((err: unknown) => {
-        retrying.value = false;
-        consentAccepted.value = false;
-        error.value = describeError(err);
-      });
-    },
+    acceptTerms: terms.accept,
     joinCall,
     leaveCall: () => model.leave(),
     admit: () => run('admit', admit),
@@ -288,8 +324,7 @@ export function createRoom(consultId: string, clinicianUid: string) {
       }),
     cancel: () => run('cancel', () => cancelConsult({ consultId })),
     dispose() {
-      stopPreparing();
-      stopPrefetch();
+      stopAhead();
       stopQualityWatch();
       around.stop();
       model.dispose();
