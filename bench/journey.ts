@@ -31,6 +31,7 @@ async function traces(clinic: Clinic, patient: Page, from?: number): Promise<str
 }
 
 interface Consult {
+  index: number;
   admitMs: number;
   reloadMs: number;
   detail: string;
@@ -52,17 +53,23 @@ async function oneConsult(clinic: Clinic, patientBrowser: Browser): Promise<Cons
     detail += `\n    reload: patient ${marks} frame@${patientAt - reloadAt}; clinician frame@${clinicianAt - reloadAt}\n${await traces(clinic, ready.patient, reloadAt)}`;
   }
   await endConsult(clinic, ready);
-  return { admitMs: admitted.admitToVideoMs, reloadMs, detail };
+  return { index: 0, admitMs: admitted.admitToVideoMs, reloadMs, detail };
 }
 
 export async function measureJourney(): Promise<Metrics> {
   const [clinicianBrowser, patientBrowser] = await Promise.all([launchChromium(), launchChromium()]);
   const clinic = await openClinic(clinicianBrowser);
   const consults: Consult[] = [];
+  const failed: string[] = [];
   try {
     for (let i = 0; i <= CONSULTS; i++) {
-      const c = await oneConsult(clinic, patientBrowser);
-      consults.push(c);
+      const c = await oneConsult(clinic, patientBrowser).catch((error: unknown) => {
+        failed.push(`consult ${i}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+        log(`  consult ${i} FAILED: ${failed.at(-1)}`);
+        return null;
+      });
+      if (!c) continue;
+      consults.push({ ...c, index: i });
       if (i === 0 || process.env.TC_BENCH_TRACE) log(`  consult ${i}: admit→video ${c.admitMs} ms, reload→video ${c.reloadMs} ms; ${c.detail}`);
       if (i > 0 && i % 5 === 0) log(`  ${i}/${CONSULTS} warm consults`);
     }
@@ -70,20 +77,23 @@ export async function measureJourney(): Promise<Metrics> {
     await clinic.close();
     await Promise.allSettled([clinicianBrowser.close(), patientBrowser.close()]);
   }
-  const [cold, ...warm] = consults;
+  // The first consult after the emulators start is the cold one; if it failed there is none.
+  const cold = consults.find((c) => c.index === 0) ?? { admitMs: Number.NaN };
+  const warm = consults.filter((c) => c.index > 0);
   const admits = warm.map((c) => c.admitMs);
   const reloads = consults.map((c) => c.reloadMs);
   const slowest = [...warm].sort((a, b) => b.admitMs - a.admitMs)[0];
-  log(`admit→video: cold ${cold!.admitMs} ms; warm n=${admits.length} median ${median(admits)} p95 ${percentile(admits, 95)} (all: ${admits.join(' ')})`);
+  log(`admit→video: cold ${cold.admitMs} ms; warm n=${admits.length} median ${median(admits)} p95 ${percentile(admits, 95)} (all: ${admits.join(' ')})`);
   log(`  the median consult: ${warm.find((c) => c.admitMs === median(admits))?.detail}`);
   if (slowest) log(`  the slowest: ${slowest.detail}`);
   log(`reload→video: n=${reloads.length} median ${median(reloads)} p95 ${percentile(reloads, 95)} (all: ${reloads.join(' ')})`);
   const how = 'click on "Admitir paciente" → first remote frame on both sides, the app\'s screens, each person in their own Chromium';
   return {
-    admit_to_video_ms_cold: { value: cold!.admitMs, unit: 'ms', target: 0, better: 'lower', note: `the first consult after the emulators started (cold functions); ${how}` },
-    admit_to_video_ms_p50: { value: round(median(admits)), unit: 'ms', target: 0, better: 'lower', note: `warm, n=${admits.length}; ${how}` },
-    admit_to_video_ms_p95: { value: round(percentile(admits, 95)), unit: 'ms', target: 0, better: 'lower', note: 'same sample' },
+    admit_to_video_ms_cold: { value: cold.admitMs, unit: 'ms', target: 2000, better: 'lower', note: `the first consult after the emulators started (cold functions); ${how}` },
+    admit_to_video_ms_p50: { value: round(median(admits)), unit: 'ms', target: 1000, better: 'lower', note: `warm, n=${admits.length}; ${how}` },
+    admit_to_video_ms_p95: { value: round(percentile(admits, 95)), unit: 'ms', target: 2000, better: 'lower', note: 'same sample' },
     reload_to_video_ms_p50: { value: round(median(reloads)), unit: 'ms', target: 2000, better: 'lower', note: `n=${reloads.length}; the patient reloads mid-call → first new frame on both sides` },
     reload_to_video_ms_p95: { value: round(percentile(reloads, 95)), unit: 'ms', target: 4000, better: 'lower', note: 'same sample' },
+    journeys_failed: { value: failed.length, unit: 'consults', target: 0, better: 'lower', note: failed.join('; ') || `of ${CONSULTS + 1}` },
   };
 }

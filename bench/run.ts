@@ -19,11 +19,12 @@ const steps: Array<[string, () => Promise<Metrics>]> = [
   ['relay recovery', measureRelayRecovery],
 ];
 
-// TC_BENCH_ONLY=call measures only the steps whose name contains it (a quicker look at one figure).
-const only = process.env.TC_BENCH_ONLY;
+// TC_BENCH_ONLY=call measures only the steps whose name contains it (a quicker look at one figure);
+// several, comma-separated: TC_BENCH_ONLY=journey,call.
+const only = process.env.TC_BENCH_ONLY?.split(',').map((o) => o.trim()).filter(Boolean);
 const metrics: Metrics = {};
 const failures: string[] = [];
-for (const [name, step] of steps.filter(([n]) => !only || n.includes(only))) {
+for (const [name, step] of steps.filter(([n]) => !only?.length || only.some((o) => n.includes(o)))) {
   log(`measuring ${name} …`);
   try {
     Object.assign(metrics, await step());

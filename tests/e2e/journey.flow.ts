@@ -226,7 +226,9 @@ export async function runJourney({ people, onScreen = async () => undefined, con
   // The clinician sees where the patient is, accepts the clinician terms and admits.
   await clinician.locator('[data-step="waiting"][data-done="true"]').waitFor(LONG);
   await onScreen('room-ready', clinician);
-  await clinician.getByLabel('Li e aceito o termo do profissional').check();
+  // click, not check(): ticking records the terms and the box goes away, which check() can
+  // mistake for a click that did not take.
+  await clinician.getByLabel('Li e aceito o termo do profissional').click();
   const admittedAt = Date.now();
   await clinician.getByRole('button', { name: 'Admitir paciente' }).click();
 

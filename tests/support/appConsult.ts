@@ -151,7 +151,9 @@ export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser): Pro
   // Ticking the clinician's terms records them at once (as a person ticks, then reaches for the button).
   const terms = clinic.page.getByLabel('Li e aceito o termo do profissional');
   if (await terms.isVisible()) {
-    await terms.check();
+    // click, not check(): the box goes away once the terms are recorded, which check() can
+    // mistake for a click that did not take.
+    await terms.click();
     await terms.waitFor({ state: 'detached', ...LONG });
   }
   return { consultId, link, patient, patientContext };

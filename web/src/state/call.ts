@@ -120,6 +120,10 @@ function settingsAhead(fetch: () => Promise<GetIceServersResult>, now: () => num
         if (ahead === pending) ahead = null;
       });
     },
+    /** Once the fetch under way (if any) has answered, whatever it answered. */
+    settled(): Promise<void> {
+      return ahead ? ahead.then(() => undefined, () => undefined) : Promise.resolve();
+    },
     /** The prefetched settings once (if still valid long enough), otherwise fresh ones. */
     async take(): Promise<GetIceServersResult> {
       const pending = ahead;
@@ -150,8 +154,7 @@ function makeCall(opts: CallModelOptions, remoteUid: string, localStream: MediaS
 }
 
 export function createCallModel(opts: CallModelOptions) {
-  const { consultId, uid, role, db } = opts;
-  const now = opts.now ?? Date.now;
+  const { consultId, uid, role, db, now = Date.now } = opts;
   const call = signal<Call | null>(null);
   const { consult, problem, known: consultKnown, admitted: admission, stop: stopConsult } = watchConsult(db, consultId, () => void call.value?.session.consultEnded());
   const remoteUid = computed(() => {
@@ -207,6 +210,8 @@ export function createCallModel(opts: CallModelOptions) {
     call,
     consultKnown,
     prefetch: settings.prefetch,
+    /** The settings fetch under way answered: its audit append would make admission's transaction contend. */
+    prefetched: settings.settled,
     open,
     /** While waiting to be admitted: the session reads the other side's document; nothing is written. */
     async prepare(localStream?: MediaStream): Promise<void> {

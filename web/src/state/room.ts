@@ -183,6 +183,7 @@ function admission(ctx: AdmissionContext) {
     joining.catch(() => undefined); // reported below
     try {
       model.prefetch();
+      await model.prefetched();
       await admitPatient({ consultId }, () => (retrying.value = true));
     } finally {
       retrying.value = false;
