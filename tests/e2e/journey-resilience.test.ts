@@ -57,6 +57,9 @@ describe('a consult that survives a reload and a service that does not answer', 
     expect(seen.awaySeenAt).not.toBeNull();
     expect(seen.awayWithPicture).toBe(true);
     await clinic.page.getByTestId('remote-away').waitFor({ state: 'detached', ...LONG });
+    // The picture kept meanwhile was a real frame (not the black of ended tracks), and it is hidden again.
+    expect(seen.keptFrameLit).toBe(true);
+    expect(await clinic.page.getByTestId('remote-video-kept').isHidden()).toBe(true);
 
     // A patient who leaves on purpose is not "coming back": the clinician sees them gone.
     await ready.patient.getByRole('button', { name: 'Sair da chamada' }).click();

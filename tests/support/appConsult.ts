@@ -17,6 +17,8 @@ export interface Watched {
   /** When the "the other person's connection dropped" notice first showed, and whether a picture was still there. */
   awaySeenAt: number | null;
   awayWithPicture: boolean;
+  /** While away, the kept picture (a canvas over the video) showed and was not black. */
+  keptFrameLit: boolean;
   /** Each change of the shown screen and of the call's state, for where the time went. */
   marks: Array<{ what: string; at: number }>;
 }
@@ -27,7 +29,7 @@ export interface Watched {
  * for our screens whichever way they are reached.
  */
 const FRAME_WATCH = `(() => {
-  const w = { admitClickAt: null, firstFrames: [], awaySeenAt: null, awayWithPicture: false, marks: [] };
+  const w = { admitClickAt: null, firstFrames: [], awaySeenAt: null, awayWithPicture: false, keptFrameLit: false, marks: [] };
   window.__tcWatched = w;
   let current = null, baseline = 0, counted = true, lastMark = '';
   document.addEventListener('click', (ev) => {
@@ -52,6 +54,11 @@ const FRAME_WATCH = `(() => {
     if (mark !== lastMark) {
       lastMark = mark;
       w.marks.push({ what: mark, at: Date.now() });
+    }
+    const kept = document.querySelector('[data-testid="remote-video-kept"]');
+    if (!w.keptFrameLit && kept && !kept.hidden && kept.width > 0) {
+      const px = kept.getContext('2d').getImageData(0, 0, kept.width, kept.height).data;
+      for (let i = 0; i < px.length; i += 4 * 97) if (px[i] + px[i + 1] + px[i + 2] > 60) { w.keptFrameLit = true; break; }
     }
     if (w.awaySeenAt === null && document.querySelector('[data-testid="remote-away"]')) {
       w.awaySeenAt = Date.now();

@@ -1,19 +1,46 @@
 import { useEffect, useRef } from 'preact/hooks';
 
-/** A <video> showing a MediaStream (srcObject cannot be set as an attribute). */
-export function Video({ stream, muted, class: className, label, testId }: {
+/** How often the picture kept for `freeze` is refreshed: cheap, and at most a second old. */
+const KEEP_EVERY_MS = 1000;
+
+/**
+ * A <video> showing a MediaStream (srcObject cannot be set as an attribute). `freeze`: show the
+ * last picture kept instead (the other side's page went away and its tracks ended, which a
+ * video element shows as black).
+ */
+export function Video({ stream, muted, class: className, label, testId, freeze }: {
   stream: MediaStream | null;
   muted?: boolean;
   class?: string;
   label: string;
   testId?: string;
+  freeze?: boolean;
 }) {
   const ref = useRef<HTMLVideoElement>(null);
+  const kept = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const video = ref.current;
     if (!video) return;
     if (video.srcObject !== stream) video.srcObject = stream;
     if (stream) void video.play().catch(() => undefined);
   }, [stream]);
-  return <video ref={ref} class={className} autoPlay playsInline muted={muted} aria-label={label} data-testid={testId} />;
+  useEffect(() => {
+    if (freeze === undefined || freeze) return;
+    const keep = () => {
+      const video = ref.current;
+      const canvas = kept.current;
+      if (!video || !canvas || video.videoWidth === 0) return;
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      canvas.getContext('2d')?.drawImage(video, 0, 0);
+    };
+    const timer = setInterval(keep, KEEP_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [freeze]);
+  return (
+    <>
+      <video ref={ref} class={className} autoPlay playsInline muted={muted} aria-label={label} data-testid={testId} />
+      {freeze !== undefined && <canvas ref={kept} class={`${className ?? ''} kept-frame`} hidden={!freeze} aria-hidden="true" data-testid={testId && `${testId}-kept`} />}
+    </>
+  );
 }

@@ -17,7 +17,14 @@ export function QualityBadge({ call }: { call: CallModel }) {
 }
 
 /** The call: remote video, self view, controls. `data-call-state` is what tests wait on. */
-export function Call({ call, title, onLeave, extra }: { call: CallModel; title: string; onLeave: () => void; extra?: ComponentChildren }) {
+/** `connectingLabel`: what the screen says until the other side is there (a rejoin says so, instead of "waiting for them to join"). */
+export function Call({ call, title, onLeave, extra, connectingLabel }: {
+  call: CallModel;
+  title: string;
+  onLeave: () => void;
+  extra?: ComponentChildren;
+  connectingLabel?: string;
+}) {
   const state = call.state.value;
   const switching = useSignal(false);
   const error = call.error.value;
@@ -49,10 +56,10 @@ export function Call({ call, title, onLeave, extra }: { call: CallModel; title: 
       {error && state !== 'ended' && <ErrorMessage>{callReasonText(error.reason)}</ErrorMessage>}
       {switchError.value && state !== 'ended' && <ErrorMessage>{t('call.switchFailed', { reason: callReasonText(switchError.value) })}</ErrorMessage>}
       <div class="stage">
-        <Video stream={call.remoteStream.value} class="remote" label={t('call.remote')} testId="remote-video" />
+        <Video stream={call.remoteStream.value} class="remote" label={t('call.remote')} testId="remote-video" freeze={away} />
         {state !== 'connected' && state !== 'reconnecting' && !away && (
           <div class="overlay">
-            <Loading label={state === 'connecting' && !call.remotePresent.value ? t('call.waitingRemote') : t('call.connecting')} />
+            <Loading label={state === 'connecting' && !call.remotePresent.value ? (connectingLabel ?? t('call.waitingRemote')) : t('call.connecting')} />
           </div>
         )}
         <Video stream={call.localStream} muted class="self" label={t('call.self')} testId="self-video" />

@@ -75,7 +75,9 @@ function callMemory(consultId: string, uid: string, model: CallModel, step: Read
     if (step.peek() === 'call' && !leaving) remember();
   };
   addEventListener('pagehide', onPageHide);
+  const rejoined = signal(false);
   return {
+    rejoined,
     remember,
     forget(leavingNow = false): void {
       leaving = leavingNow;
@@ -91,6 +93,7 @@ function callMemory(consultId: string, uid: string, model: CallModel, step: Read
       const stream = memory ? await reopenDevices(memory).catch(() => null) : null;
       if (!stream || !devices.adopt(stream)) return 'check';
       const readable = await Promise.race([model.consultKnown.then(() => true), problemOf(model)]);
+      rejoined.value = readable;
       return readable ? 'resume' : 'unreadable';
     },
     stop: () => removeEventListener('pagehide', onPageHide),
@@ -185,6 +188,7 @@ export function createLobby(consultId: string, uid: string) {
     call,
     error,
     withdrawing,
+    rejoined: memory.rejoined, // back in the call after a reload: the call screen says so
     devices,
     /** The first screen: the call again after a reload, or the device check. */
     begin: rejoin,
