@@ -1,11 +1,11 @@
 // A test page for the app's call model alone: Firebase on the emulators (hosts from the URL), a
 // custom token sign-in, and the model exposed on `window.callHarness` for Playwright and the bench.
 // It wraps the model the lobby and the consult room use; only the settings fetch is its own.
-import { initializeApp } from 'firebase/app';
-import { connectAuthEmulator, getAuth, signInWithCustomToken } from 'firebase/auth';
-import { connectFirestoreEmulator, getFirestore, serverTimestamp, setDoc, doc } from 'firebase/firestore';
+import { signInWithCustomToken } from 'firebase/auth';
+import { serverTimestamp, setDoc, doc } from 'firebase/firestore';
 import { acquireMedia, type CallSession } from '../src/call';
 import { createCallModel, type Call, type CallModel } from '../src/state/call';
+import { auth, consultId, db, need, params, role, video } from './page';
 
 export interface HarnessInfo {
   sessionId: string | null;
@@ -32,23 +32,6 @@ export interface HarnessInfo {
   localUfrag: string | null;
 }
 
-const params = new URLSearchParams(location.search);
-const need = (k: string) => {
-  const v = params.get(k);
-  if (!v) throw new Error(`missing ${k}`);
-  return v;
-};
-
-const app = initializeApp({ apiKey: 'demo-key', projectId: need('project'), authDomain: `${need('project')}.firebaseapp.com` });
-const auth = getAuth(app);
-connectAuthEmulator(auth, `http://${need('auth')}`, { disableWarnings: true });
-const db = getFirestore(app);
-const [fsHost, fsPort] = need('firestore').split(':');
-connectFirestoreEmulator(db, fsHost!, Number(fsPort));
-
-const consultId = need('consult');
-const role = need('role') as 'clinician' | 'patient';
-const video = document.getElementById('remote') as HTMLVideoElement;
 const stateEl = document.getElementById('state')!;
 
 let model: CallModel | null = null;

@@ -1,30 +1,14 @@
 // The bench's baseline page: the classic Firestore signaling pattern (bench/classic.ts) under the
 // same conditions as call.html: the same emulators, sign-in, media, ICE servers and a warmed
 // Firestore connection, and the same `window.callHarness` surface the bench reads.
-import { initializeApp } from 'firebase/app';
-import { connectAuthEmulator, getAuth, signInWithCustomToken } from 'firebase/auth';
-import { connectFirestoreEmulator, doc, getDoc, getFirestore, setDoc } from 'firebase/firestore';
+import { signInWithCustomToken } from 'firebase/auth';
+import { doc, getDoc, setDoc } from 'firebase/firestore';
 import { createClassicCall, type ClassicCall } from '../../bench/classic';
 import { acquireMedia } from '../src/call';
 import type { HarnessInfo } from './call';
+import { auth, consultId, db, need, params, role, video } from './page';
 
-const params = new URLSearchParams(location.search);
-const need = (k: string) => {
-  const v = params.get(k);
-  if (!v) throw new Error(`missing ${k}`);
-  return v;
-};
-
-const app = initializeApp({ apiKey: 'demo-key', projectId: need('project'), authDomain: `${need('project')}.firebaseapp.com` });
-const auth = getAuth(app);
-connectAuthEmulator(auth, `http://${need('auth')}`, { disableWarnings: true });
-const db = getFirestore(app);
-const [fsHost, fsPort] = need('firestore').split(':');
-connectFirestoreEmulator(db, fsHost!, Number(fsPort));
-
-const roomId = need('consult');
-const role = need('role') as 'clinician' | 'patient';
-const video = document.getElementById('remote') as HTMLVideoElement;
+const roomId = consultId;
 const trace: ({ at: number; event: string } & Record<string, unknown>)[] = [];
 const now = () => performance.timeOrigin + performance.now();
 
