@@ -20,8 +20,17 @@ import {
 } from '../call';
 import { consultFromDoc, isClosed, type Consult } from './consult';
 
-/** Settings fetched ahead are used only with at least this much validity left. */
-const AHEAD_MIN_VALIDITY_MS = 5 * 60_000;
+/** Settings fetched ahead of the call, or kept from an earlier page, are used only with at least this much validity left. */
+const SETTINGS_MIN_VALIDITY_MS = 10 * 60_000;
+
+/**
+ * Where a tab keeps the connection settings across its pages (the app: sessionStorage), so that
+ * a reload during the call reconnects without waiting for a function call first.
+ */
+export interface SettingsKeeping {
+  read(consultId: string): GetIceServersResult | null;
+  write(consultId: string, settings: GetIceServersResult): void;
+}
 
 export interface CallModelOptions {
   consultId: string;
@@ -29,6 +38,8 @@ export interface CallModelOptions {
   role: CallRole;
   db: Firestore;
   getIceServers(request: GetIceServersRequest): Promise<GetIceServersResult>;
+  /** Settings kept from an earlier page of this tab; none by default. */
+  keeping?: SettingsKeeping;
   /** What the engine's test page sets apart from the app: relay only, traces, no stats writes. */
   session?: Pick<CallSessionOptions, 'iceTransportPolicy' | 'onTrace'> & { writeStats?: boolean };
   now?: () => number;
@@ -106,14 +117,44 @@ function opened<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
   return { promise, resolve };
 }
 
-/** Connection settings fetched ahead of the call, used once if they are still valid long enough. */
-function settingsAhead(fetch: () => Promise<GetIceServersResult>, now: () => number) {
+/**
+ * The call's connection settings. The first call's come from, in order: a fetch made ahead of it
+ * (`prefetch`), the settings kept from an earlier page of this tab, a fetch. Every later request
+ * (a renewal, a refusal) fetches. Whatever is fetched is kept.
+ */
+function connectionSettings(consultId: string, fetchFresh: () => Promise<GetIceServersResult>, keeping: SettingsKeeping | undefined, now: () => number) {
   let ahead: Promise<GetIceServersResult> | null = null;
+  let keptOffered = false;
+  const validEnough = (s: GetIceServersResult | null): s is GetIceServersResult =>
+    !!s && Array.isArray(s.iceServers) && Date.parse(s.expiresAt) - now() > SETTINGS_MIN_VALIDITY_MS;
+
+  async function fetch(): Promise<GetIceServersResult> {
+    const fresh = await fetchFresh();
+    try {
+      keeping?.write(consultId, fresh);
+    } catch {
+      // Not kept: the next page fetches again.
+    }
+    return fresh;
+  }
+
+  function kept(): GetIceServersResult | null {
+    if (keptOffered) return null;
+    keptOffered = true;
+    try {
+      const found = keeping?.read(consultId) ?? null;
+      return validEnough(found) ? found : null;
+    } catch {
+      return null; // unreadable: fetched afresh
+    }
+  }
+
   return {
     /** Fetches now, so that admission does not wait for a function call (seconds on a cold instance). */
     prefetch(): void {
       if (ahead) return;
-      const pending = fetch();
+      const found = kept();
+      const pending = found ? Promise.resolve(found) : fetch();
       ahead = pending;
       // A failed prefetch is forgotten: the call fetches again, and explains the error if it recurs.
       pending.catch(() => {
@@ -124,13 +165,13 @@ function settingsAhead(fetch: () => Promise<GetIceServersResult>, now: () => num
     settled(): Promise<void> {
       return ahead ? ahead.then(() => undefined, () => undefined) : Promise.resolve();
     },
-    /** The prefetched settings once (if still valid long enough), otherwise fresh ones. */
+    /** The settings for the session: the prefetched or kept ones once (if still valid long enough), otherwise fresh ones. */
     async take(): Promise<GetIceServersResult> {
       const pending = ahead;
       ahead = null;
       const early = pending ? await pending.catch(() => null) : null;
-      if (early && Date.parse(early.expiresAt) - now() > AHEAD_MIN_VALIDITY_MS) return early;
-      return fetch();
+      if (validEnough(early)) return early;
+      return kept() ?? fetch();
     },
   };
 }
@@ -162,7 +203,7 @@ export function createCallModel(opts: CallModelOptions) {
     return (role === 'clinician' ? c?.patientUid : c?.clinicianUid) ?? null;
   });
 
-  const settings = settingsAhead(() => opts.getIceServers({ consultId }), now);
+  const settings = connectionSettings(consultId, () => opts.getIceServers({ consultId }), opts.keeping, now);
   let opening: Promise<Call> | null = null;
 
   /**

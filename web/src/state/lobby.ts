@@ -79,8 +79,10 @@ function callMemory(consultId: string, uid: string, model: CallModel, step: Read
   return {
     rejoined,
     remember,
-    forget(leavingNow = false): void {
-      leaving = leavingNow;
+    forget: () => forgetCall(consultId),
+    /** The person leaves on purpose: forgotten, and not remembered again as the page goes. */
+    leaving(): void {
+      leaving = true;
       forgetCall(consultId);
     },
     /**
@@ -195,7 +197,7 @@ export function createLobby(consultId: string, uid: string) {
     startDeviceCheck,
     confirmDevices,
     async leaveCall() {
-      memory.forget(true);
+      memory.leaving();
       await model.leave();
       report('left');
       step.value = isClosed(model.consult.value?.status ?? 'scheduled') ? 'ended' : 'left';
