@@ -37,7 +37,7 @@ interface Arranged {
    * One consult in the waiting room (redeemed, consented) per callable that could change it, so
    * that a request wrongly accepted by one callable shows as a change, and no sweep masks another.
    */
-  waiting: Record<'cancelConsult' | 'admitPatient' | 'endConsult' | 'withdrawConsent' | 'getIceServers', PatientConsult>;
+  waiting: Record<'cancelConsult' | 'rescheduleConsult' | 'announceDelay' | 'admitPatient' | 'endConsult' | 'withdrawConsent' | 'getIceServers', PatientConsult>;
   /** Another clinician's consult. */
   foreign: string;
   foreignClinician: SignedIn;
@@ -107,7 +107,7 @@ async function arrange(): Promise<Arranged> {
     redeemed(doctor, 'Sweep unconsented'),
     schedule(otherDoctor, 'Sweep foreign'),
   ]);
-  const names = ['cancelConsult', 'admitPatient', 'endConsult', 'withdrawConsent', 'getIceServers'] as const;
+  const names = ['cancelConsult', 'rescheduleConsult', 'announceDelay', 'admitPatient', 'endConsult', 'withdrawConsent', 'getIceServers'] as const;
   const waiting = await mapLimit(names, 3, (name) => inWaitingRoom(doctor, `Sweep ${name}`));
   return {
     clinician: doctor,
@@ -211,6 +211,10 @@ function targets(world: Arranged): Record<CallableName, Target> {
       callers: clinicianOnly,
     },
     cancelConsult: { valid: ref('cancelConsult'), callers: clinicianOnly },
+    rescheduleConsult: { valid: { ...ref('rescheduleConsult'), scheduledFor: isoInDays(3) }, callers: clinicianOnly },
+    announceDelay: { valid: { ...ref('announceDelay'), minutes: 10, note: 'Trânsito na avenida' }, callers: clinicianOnly },
+    // The open consult: the one whose link a clinician could reissue.
+    reissueInvite: { valid: { consultId: world.open.consultId }, callers: clinicianOnly },
     admitPatient: { valid: ref('admitPatient'), callers: clinicianOnly },
     endConsult: { valid: ref('endConsult'), callers: clinicianOnly },
     redeemInvite: {

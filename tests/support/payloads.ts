@@ -10,6 +10,9 @@ export type CallableName = Exclude<AnyCallableName, 'benchNoop'>;
 export const CALLABLE_NAMES: readonly CallableName[] = [
   'scheduleConsult',
   'cancelConsult',
+  'rescheduleConsult',
+  'announceDelay',
+  'reissueInvite',
   'redeemInvite',
   'recordConsent',
   'withdrawConsent',
@@ -28,12 +31,20 @@ export type FieldKind =
   | 'version'
   | 'locale'
   | 'textHash'
-  | 'recording';
+  | 'recording'
+  | 'delayMinutes'
+  | 'delayNote';
+
+/** Kinds whose field takes null as a value (no delay minutes, no note). */
+const NULLABLE: ReadonlySet<FieldKind> = new Set<FieldKind>(['delayMinutes', 'delayNote']);
 
 /** Request fields of each callable (functions/src/lib/api.ts). */
 export const CALLABLE_FIELDS: Record<CallableName, Record<string, FieldKind>> = {
   scheduleConsult: { patientLabel: 'patientLabel', scheduledFor: 'scheduledFor', durationMinutes: 'durationMinutes' },
   cancelConsult: { consultId: 'consultId' },
+  rescheduleConsult: { consultId: 'consultId', scheduledFor: 'scheduledFor' },
+  announceDelay: { consultId: 'consultId', minutes: 'delayMinutes', note: 'delayNote' },
+  reissueInvite: { consultId: 'consultId' },
   redeemInvite: { consultId: 'consultId', secret: 'secret' },
   recordConsent: { consultId: 'consultId', version: 'version', locale: 'locale', textHash: 'textHash', recording: 'recording' },
   withdrawConsent: { consultId: 'consultId' },
@@ -113,9 +124,10 @@ function wrongTypes(kind: FieldKind, valid: Json): Array<[string, Json]> {
     ['string', 'some text'],
     ['numeric string', '30'],
   ];
-  const numeric = kind === 'durationMinutes';
+  const numeric = kind === 'durationMinutes' || kind === 'delayMinutes';
   const bool = kind === 'recording';
   return all.filter(([, value]) => {
+    if (value === null && NULLABLE.has(kind)) return false;
     if (numeric) return typeof value !== 'number';
     if (bool) return typeof value !== 'boolean';
     return typeof value !== 'string';
@@ -142,6 +154,11 @@ function badStrings(kind: FieldKind, valid: Json, rand: () => number): Array<[st
   if (kind === 'patientLabel') {
     out.push(['88 characters', 'Paciente'.repeat(11)], ['line separator inside', `${v}\u2028x`], ['escape sequence', `${v}\u001b[31m`]);
     return out;
+  }
+  // A delay note is free text too, and an empty one means "no note".
+  if (kind === 'delayNote') {
+    out.push(['150 characters', 'Atrasada '.repeat(17)], ['line separator inside', `${v}\u2028x`], ['escape sequence', `${v}\u001b[31m`]);
+    return out.filter(([label]) => label !== 'empty string' && label !== 'whitespace only');
   }
   out.push(
     ['zero-width space inside', `${v.slice(0, 4)}\u200b${v.slice(4)}`],
@@ -185,6 +202,9 @@ function badStrings(kind: FieldKind, valid: Json, rand: () => number): Array<[st
 }
 
 function badNumbers(kind: FieldKind): Array<[string, Json]> {
+  if (kind === 'delayMinutes') {
+    return [['zero minutes', 0], ['7 minutes', 7], ['negative minutes', -5], ['fractional minutes', 5.5], ['an hour', 60], ['huge number', 1e308]];
+  }
   if (kind !== 'durationMinutes') return [];
   return [
     ['zero minutes', 0],
@@ -295,7 +315,9 @@ export function malformedPayloads(name: CallableName, ctx: PayloadContext): Malf
   const fieldNames = Object.keys(fields);
   for (let i = 0; i < 6; i++) {
     const field = fieldNames[Math.floor(rand() * fieldNames.length)]!;
-    const value = junk[Math.floor(rand() * junk.length)]!;
+    // null means "none" in a nullable field, and an empty note means no note: both are valid there.
+    const choices = NULLABLE.has(fields[field]!) ? junk.filter((j) => j !== null && !(fields[field] === 'delayNote' && typeof j === 'string' && j.trim() === '')) : junk;
+    const value = choices[Math.floor(rand() * choices.length)]!;
     addData(`random mutation #${i + 1}: ${field} = ${JSON.stringify(value)}`, withField(valid, field, value));
   }
 

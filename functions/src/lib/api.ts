@@ -65,6 +65,30 @@ export interface WithdrawConsentResult {
   withdrawnAt: string;
 }
 
+export interface RescheduleConsultRequest {
+  consultId: string;
+  /** ISO 8601 with offset, as for scheduleConsult. */
+  scheduledFor: string;
+}
+export interface RescheduleConsultResult {
+  consultId: string;
+  scheduledFor: string;
+  /** The same link keeps working until then. */
+  inviteExpiresAt: string;
+}
+
+export interface AnnounceDelayRequest {
+  consultId: string;
+  /** About how late (5, 10 or 15), or null with a note only, or null and no note to take the message back. */
+  minutes: 5 | 10 | 15 | null;
+  note: string | null;
+}
+export interface AnnounceDelayResult {
+  consultId: string;
+  /** False when the message was taken back. */
+  shown: boolean;
+}
+
 export interface GetIceServersRequest {
   consultId: string;
 }
@@ -84,6 +108,10 @@ export interface GetIceServersResult {
 export interface Callables {
   scheduleConsult: { request: ScheduleConsultRequest; result: ScheduleConsultResult };
   cancelConsult: { request: ConsultRef; result: StatusResult };
+  rescheduleConsult: { request: RescheduleConsultRequest; result: RescheduleConsultResult };
+  announceDelay: { request: AnnounceDelayRequest; result: AnnounceDelayResult };
+  /** A new link (the same result as scheduling gives): the old one stops working. */
+  reissueInvite: { request: ConsultRef; result: ScheduleConsultResult };
   redeemInvite: { request: RedeemInviteRequest; result: RedeemInviteResult };
   recordConsent: { request: RecordConsentRequest; result: RecordConsentResult };
   withdrawConsent: { request: ConsultRef; result: WithdrawConsentResult };

@@ -25,6 +25,21 @@ export interface ConsultDoc<Time = unknown> {
   endReason: 'clinician' | 'consent_withdrawn' | 'expired' | null;
   /** Head of this consult's audit hash chain. */
   auditHead: { seq: number; hash: string };
+  /**
+   * What the clinician told the waiting patient about a delay (absent or null: nothing). The note
+   * is shown to the patient and never copied into the audit chain.
+   */
+  runningLate?: RunningLate<Time> | null;
+}
+
+export const RUNNING_LATE_MINUTES = [5, 10, 15] as const;
+export const RUNNING_LATE_NOTE_MAX = 140;
+
+export interface RunningLate<Time = unknown> {
+  /** About how late: 5, 10 or 15 minutes, or null when only a note says it. */
+  minutes: (typeof RUNNING_LATE_MINUTES)[number] | null;
+  note: string | null;
+  at: Time;
 }
 
 /** consults/{consultId}/private/invite — nobody but functions reads it. */

@@ -1,7 +1,8 @@
 // Zod schemas of every callable's input, by callable. Each is strict (unknown fields are
 // rejected), bounds every string, and is checked against its request type in api.ts.
 import { z } from 'zod';
-import type { ConsultRef, RedeemInviteRequest, ScheduleConsultRequest } from './api';
+import type { AnnounceDelayRequest, ConsultRef, RedeemInviteRequest, RescheduleConsultRequest, ScheduleConsultRequest } from './api';
+import { RUNNING_LATE_NOTE_MAX } from './model';
 import { zConsultId } from './input';
 
 // ── shared pieces ────────────────────────────────────────────────────────────────────────
@@ -39,6 +40,26 @@ export const zScheduleConsultRequest = z.strictObject({
   scheduledFor: zIsoDateTimeWithOffset,
   durationMinutes: z.number().int().min(5).max(180),
 }) satisfies z.ZodType<ScheduleConsultRequest>;
+
+// ── rescheduleConsult, announceDelay ─────────────────────────────────────────────────────
+
+export const zRescheduleConsultRequest = z.strictObject({
+  consultId: zConsultId,
+  scheduledFor: zIsoDateTimeWithOffset,
+}) satisfies z.ZodType<RescheduleConsultRequest>;
+
+export const zAnnounceDelayRequest = z.strictObject({
+  consultId: zConsultId,
+  minutes: z.union([z.literal(5), z.literal(10), z.literal(15), z.null()]),
+  note: z
+    .string()
+    .max(RUNNING_LATE_NOTE_MAX * 4)
+    .trim()
+    .max(RUNNING_LATE_NOTE_MAX, `must be at most ${RUNNING_LATE_NOTE_MAX} characters`)
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
+    .transform((s) => (s === '' ? null : s))
+    .nullable(),
+}) satisfies z.ZodType<AnnounceDelayRequest>;
 
 // ── cancelConsult, admitPatient, endConsult ──────────────────────────────────────────────
 
