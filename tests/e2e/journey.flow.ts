@@ -20,6 +20,8 @@ export type ScreenName =
   | 'room-ready'
   | 'clinician-call'
   | 'patient-call'
+  | 'clinician-chat'
+  | 'patient-chat'
   | 'clinician-summary'
   | 'patient-ended';
 
@@ -240,18 +242,35 @@ export async function runJourney({ people, onScreen = async () => undefined, con
   ]);
   console.log(`admit → video decoding on both sides: ${Date.now() - admittedAt} ms`);
   // The patient can mute and unmute, and sees how the connection is.
+  // Muting shows on the other side, and so does turning it back on.
   await patient.getByRole('button', { name: 'Desligar microfone' }).click();
   await patient.locator('button[aria-pressed="true"]', { hasText: 'Ligar microfone' }).waitFor(LONG);
+  await clinician.getByTestId('remote-muted').waitFor(LONG);
   await patient.getByRole('button', { name: 'Ligar microfone' }).click();
   await patient.getByRole('button', { name: 'Desligar microfone' }).waitFor(LONG);
+  await clinician.getByTestId('remote-muted').waitFor({ state: 'detached', ...LONG });
   await patient.locator('[data-quality]').getByText(/Conexão: /).waitFor(LONG);
   await onScreen('clinician-call', clinician);
   await onScreen('patient-call', patient);
 
   await switchToBusyCamera(patient, clinician);
 
+  // A written instruction during the call: sent, delivered, counted and read on the other side.
+  await clinician.getByRole('button', { name: 'Mensagens', exact: true }).click();
+  await clinician.getByLabel('Escreva uma mensagem').fill('Trocar o curativo a cada 12 h');
+  await clinician.getByRole('button', { name: 'Enviar' }).click();
+  await clinician.locator('.chat-line.mine[data-delivered="true"]').waitFor(LONG);
+  await patient.getByRole('button', { name: 'Mensagens, 1 novas' }).waitFor(LONG);
+  await onScreen('clinician-chat', clinician);
+  await patient.getByRole('button', { name: 'Mensagens, 1 novas' }).click();
+  await patient.locator('.chat-line.theirs', { hasText: 'Trocar o curativo a cada 12 h' }).waitFor(LONG);
+  await onScreen('patient-chat', patient);
+  await patient.getByRole('button', { name: 'Fechar' }).click();
+  await clinician.getByRole('button', { name: 'Fechar' }).click();
+
   await clinician.getByRole('button', { name: 'Encerrar consulta' }).click();
   await clinician.locator('[data-screen="summary"]').waitFor(LONG);
+  await clinician.getByRole('heading', { name: 'Consulta — Maria S.', level: 1 }).waitFor(LONG);
   await onScreen('clinician-summary', clinician);
   await patient.locator('[data-screen="ended"]').waitFor(LONG);
   await onScreen('patient-ended', patient);

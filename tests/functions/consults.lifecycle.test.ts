@@ -1,7 +1,6 @@
-import type { Timestamp } from 'firebase-admin/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/src/audit/chain';
-import type { ConsultDoc, ConsultStatus } from '../../functions/src/lib/model';
+import type { ConsultStatus } from '../../functions/src/lib/model';
 import { adminDb } from '../support/admin';
 import {
   anonymousPatient,
@@ -16,21 +15,13 @@ import {
   schedule,
   signedInAs,
   type Person,
+  readConsult,
+  waitingConsult,
 } from './consults.support';
 
 afterAll(closeSessions);
 
-const readConsult = async (consultId: string) => (await consultDoc(consultId).get()).data() as ConsultDoc<Timestamp>;
 
-/** A consult whose patient redeemed the invite and consented: status waiting. */
-async function waitingConsult() {
-  const doctor = await clinician();
-  const patient = await anonymousPatient();
-  const { consultId, secret } = await schedule(doctor);
-  await redeem(patient, consultId, secret);
-  await arrangeConsentAndWaiting(consultId, patient.uid);
-  return { doctor, patient, consultId, secret };
-}
 
 async function setStatus(consultId: string, status: ConsultStatus) {
   await consultDoc(consultId).update({ status });

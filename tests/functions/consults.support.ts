@@ -4,7 +4,7 @@ import { Timestamp } from 'firebase-admin/firestore';
 import { FirebaseError } from 'firebase/app';
 import { expect } from 'vitest';
 import type { ScheduleConsultRequest, ScheduleConsultResult } from '../../functions/src/lib/api';
-import type { AuditEntry, ConsentDoc } from '../../functions/src/lib/model';
+import type { AuditEntry, ConsentDoc, ConsultDoc } from '../../functions/src/lib/model';
 import { adminDb, createUser } from '../support/admin';
 import { PROJECT_ID, REGION, clientSession, functionsOrigin, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../support/emulators';
 
@@ -93,6 +93,19 @@ export async function arrangeConsentAndWaiting(consultId: string, patientUid: st
   await adminDb().doc(`consults/${consultId}/consents/${patientUid}`).create(consent);
   await consultDoc(consultId).update({ status: 'waiting', patientProgress: 'consented' });
 }
+
+/** A consult whose patient redeemed the invite and consented: status waiting. */
+export async function waitingConsult() {
+  const doctor = await clinician();
+  const patient = await anonymousPatient();
+  const { consultId, secret } = await schedule(doctor);
+  await redeem(patient, consultId, secret);
+  await arrangeConsentAndWaiting(consultId, patient.uid);
+  return { doctor, patient, consultId, secret };
+}
+
+/** The consult document as the functions left it. */
+export const readConsult = async (consultId: string) => (await consultDoc(consultId).get()).data() as ConsultDoc<Timestamp>;
 
 export async function arrangeWithdrawal(consultId: string, uid: string): Promise<void> {
   await adminDb().doc(`consults/${consultId}/consents/${uid}-withdrawal`).create({ uid, withdrawnAt: Timestamp.now(), userAgent: 'tests' });

@@ -5,33 +5,23 @@ import { doc, getDoc } from 'firebase/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/src/audit/chain';
 import { INVITE_GRACE_MS } from '../../functions/src/consults/invite';
-import type { ConsultDoc } from '../../functions/src/lib/model';
 import {
   anonymousPatient,
-  arrangeConsentAndWaiting,
   auditOf,
   clinician,
   closeSessions,
-  consultDoc,
   expectRefusal,
   inMinutes,
   inviteDoc,
   redeem,
   schedule,
+  readConsult,
+  waitingConsult,
 } from './consults.support';
 
 afterAll(closeSessions);
 
-const readConsult = async (consultId: string) => (await consultDoc(consultId).get()).data() as ConsultDoc<Timestamp>;
 
-async function waitingConsult() {
-  const doctor = await clinician();
-  const patient = await anonymousPatient();
-  const { consultId, secret } = await schedule(doctor);
-  await redeem(patient, consultId, secret);
-  await arrangeConsentAndWaiting(consultId, patient.uid);
-  return { doctor, patient, consultId, secret };
-}
 
 async function chainHolds(consultId: string) {
   const consult = await readConsult(consultId);

@@ -10,6 +10,7 @@ import {
   orderBy,
   query,
   setDoc,
+  Timestamp,
   updateDoc,
   where,
   type Firestore,
@@ -118,5 +119,18 @@ describe('consults/{consultId}', () => {
 
   it('nobody can read a consult that does not exist', async () => {
     await expectRules(DENY, getDoc(doc(dbAs(env, ACTORS.clinician), 'consults/missing')));
+  });
+
+  it('a delay notice and a new time come only from the functions: neither side writes them, and the patient reads them', async () => {
+    const late = { minutes: 10 as const, note: 'Trânsito', at: Timestamp.now() };
+    await arrange(env, { [`consults/${CONSULT}`]: consultDoc({ status: 'waiting', runningLate: late }) });
+    for (const actor of [ACTORS.clinician, ACTORS.patient]) {
+      const ref = doc(dbAs(env, actor), `consults/${CONSULT}`);
+      await expectRules(DENY, updateDoc(ref, { runningLate: { minutes: 15, note: 'falso', at: new Date() } }));
+      await expectRules(DENY, updateDoc(ref, { runningLate: null }));
+      await expectRules(DENY, updateDoc(ref, { scheduledFor: new Date(Date.now() + 86_400_000) }));
+    }
+    const seen = await getDoc(doc(dbAs(env, ACTORS.patient), `consults/${CONSULT}`));
+    expect(seen.get('runningLate')).toMatchObject({ minutes: 10, note: 'Trânsito' });
   });
 });

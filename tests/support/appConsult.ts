@@ -92,12 +92,16 @@ export interface Clinic {
   close(): Promise<void>;
 }
 
-/** A clinician signed in on a laptop-sized window, and the same account for scheduling. */
-export async function openClinic(browser: Browser): Promise<Clinic> {
-  const account = await createUser('clinician', 'clinician');
+/**
+ * A clinician signed in on a laptop-sized window, and the same account for scheduling.
+ * `account`: sign in as this one (another window of the same clinician); `permissions`: besides
+ * camera and microphone (notifications, say).
+ */
+export async function openClinic(browser: Browser, opts: { account?: Clinic['account']; permissions?: string[]; bypassCSP?: boolean } = {}): Promise<Clinic> {
+  const account = opts.account ?? (await createUser('clinician', 'clinician'));
   const api = clientSession();
   await signInWithPassword(api, account.email, account.password);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, permissions: ['camera', 'microphone'] });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, permissions: ['camera', 'microphone', ...(opts.permissions ?? [])], bypassCSP: opts.bypassCSP ?? false });
   await context.addInitScript(FRAME_WATCH);
   const page = await context.newPage();
   page.on('dialog', (dialog) => void dialog.accept());
@@ -137,7 +141,22 @@ export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser): Pro
   const link = `${hostingOrigin()}/join/${consultId}#k=${secret}`;
   await clinic.page.goto(`${hostingOrigin()}/consults/${consultId}`);
   await clinic.page.getByRole('heading', { name: /Ana T\./ }).waitFor(LONG);
+  const { patient, patientContext } = await patientToWaiting(patientBrowser, link);
 
+  await clinic.page.locator('[data-step="waiting"][data-done="true"]').waitFor(LONG);
+  // Ticking the clinician's terms records them at once (as a person ticks, then reaches for the button).
+  const terms = clinic.page.getByLabel('Li e aceito o termo do profissional');
+  if (await terms.isVisible()) {
+    // click, not check(): the box goes away once the terms are recorded, which check() can
+    // mistake for a click that did not take.
+    await terms.click();
+    await terms.waitFor({ state: 'detached', ...LONG });
+  }
+  return { consultId, link, patient, patientContext };
+}
+
+/** A patient on a phone-sized window opens the link, consents, checks the devices and waits. */
+export async function patientToWaiting(patientBrowser: Browser, link: string): Promise<{ patient: Page; patientContext: BrowserContext }> {
   const patientContext = await patientBrowser.newContext({ viewport: { width: 360, height: 740 }, permissions: ['camera', 'microphone'] });
   await patientContext.addInitScript(FRAME_WATCH);
   const patient = await patientContext.newPage();
@@ -153,17 +172,7 @@ export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser): Pro
   }, undefined, LONG);
   await continueButton.click();
   await patient.locator('[data-screen="waiting"]').waitFor(LONG);
-
-  await clinic.page.locator('[data-step="waiting"][data-done="true"]').waitFor(LONG);
-  // Ticking the clinician's terms records them at once (as a person ticks, then reaches for the button).
-  const terms = clinic.page.getByLabel('Li e aceito o termo do profissional');
-  if (await terms.isVisible()) {
-    // click, not check(): the box goes away once the terms are recorded, which check() can
-    // mistake for a click that did not take.
-    await terms.click();
-    await terms.waitFor({ state: 'detached', ...LONG });
-  }
-  return { consultId, link, patient, patientContext };
+  return { patient, patientContext };
 }
 
 /** Admits and waits for frames on both sides; returns the click-to-video time (the later side). */

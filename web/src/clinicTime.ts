@@ -55,11 +55,15 @@ export function clinicWallTimeToIso(date: string, time: string): string | null {
   return `${date}T${time}:00${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
 }
 
+/** The clinic's wall date ("2026-11-25") and time ("14:30") of an instant: what the forms show. */
+export function clinicWallTimeOf(instant: Date): { date: string; time: string } {
+  const w = wallTimeOf(instant);
+  return { date: `${w.year}-${pad(w.month)}-${pad(w.day)}`, time: `${pad(w.hour)}:${pad(w.minute)}` };
+}
+
 /** Today's date and the next whole half hour, in the clinic's zone, for the schedule form. */
 export function defaultSlot(now: Date = new Date()): { date: string; time: string } {
-  const next = new Date(Math.ceil((now.getTime() + 5 * 60_000) / 1_800_000) * 1_800_000);
-  const w = wallTimeOf(next);
-  return { date: `${w.year}-${pad(w.month)}-${pad(w.day)}`, time: `${pad(w.hour)}:${pad(w.minute)}` };
+  return clinicWallTimeOf(new Date(Math.ceil((now.getTime() + 5 * 60_000) / 1_800_000) * 1_800_000));
 }
 
 export function formatClinicDate(instant: Date, locale: string): string {

@@ -1,33 +1,89 @@
-// The call's own data channel, negotiated up front (no extra round trip). Today it carries only
-// how we leave, so the other side learns it at once, before our document's deletion arrives:
-// "bye" when the person left the call, "away" when the page went away (a reload, a closed tab)
-// and the person is expected back.
+// The call's own data channel, negotiated up front (no extra round trip). It carries:
+// - how we leave, so the other side learns it at once, before our document's deletion arrives:
+//   "bye" when the person left the call, "away" when the page went away (a reload, a closed tab)
+//   and the person is expected back;
+// - whether our microphone and camera are on, so the other side can show it;
+// - the in-call chat's messages and their receipts (see chat.ts).
+// Nothing sent here is stored anywhere.
 
 /** How the other side went: left on purpose, went away (expected back), or its connection closed. */
 export type RemoteGone = 'bye' | 'away' | 'closed';
 
+/** What the other side's microphone and camera are doing. */
+export interface RemoteMedia {
+  mic: boolean;
+  camera: boolean;
+}
+
+export type ControlMessage =
+  | { t: 'media'; mic: boolean; camera: boolean }
+  | { t: 'msg'; id: string; text: string; at: number }
+  | { t: 'ack'; id: string };
+
+/** Bounds on what the other side may send: a message longer than this is not one of ours. */
+export const CONTROL_LIMITS = { frameMax: 8192, textMax: 1000, idMax: 64 } as const;
+
 export interface ControlChannel {
   /** Tells the other side how we are leaving; harmless if the channel is already closed. */
   sayGoodbye(how: 'bye' | 'away'): void;
+  /** False when the channel is not open (the caller keeps what must arrive, and sends it on `open`). */
+  send(message: ControlMessage): boolean;
 }
 
-export function openControlChannel(
-  pc: RTCPeerConnection,
+export interface ControlHandlers {
   /** The other side went (see RemoteGone); 'closed' is an SCTP abort while ours is current. */
-  onRemoteGone: (how: RemoteGone) => void,
-): ControlChannel {
+  gone(how: RemoteGone): void;
+  message(message: ControlMessage): void;
+  /** The channel opened (again, on a new connection): resend what is still owed. */
+  open(): void;
+}
+
+/** A message from the other side, checked field by field; anything else is ignored. */
+export function parseControl(data: unknown): ControlMessage | null {
+  if (typeof data !== 'string' || data.length > CONTROL_LIMITS.frameMax) return null;
+  let v: unknown;
+  try {
+    v = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (!v || typeof v !== 'object') return null;
+  const m = v as Record<string, unknown>;
+  const id = typeof m['id'] === 'string' && m['id'].length > 0 && m['id'].length <= CONTROL_LIMITS.idMax ? m['id'] : null;
+  switch (m['t']) {
+    case 'media':
+      return typeof m['mic'] === 'boolean' && typeof m['camera'] === 'boolean' ? { t: 'media', mic: m['mic'], camera: m['camera'] } : null;
+    case 'msg':
+      return id && typeof m['text'] === 'string' && m['text'].length <= CONTROL_LIMITS.textMax && typeof m['at'] === 'number' && Number.isFinite(m['at'])
+        ? { t: 'msg', id, text: m['text'], at: m['at'] }
+        : null;
+    case 'ack':
+      return id ? { t: 'ack', id } : null;
+    default:
+      return null;
+  }
+}
+
+export function openControlChannel(pc: RTCPeerConnection, on: ControlHandlers): ControlChannel {
   const channel = pc.createDataChannel('control', { negotiated: true, id: 0 });
   channel.onmessage = (m) => {
-    if (m.data === 'bye' || m.data === 'away') onRemoteGone(m.data);
+    if (m.data === 'bye' || m.data === 'away') return on.gone(m.data);
+    const message = parseControl(m.data);
+    if (message) on.message(message);
   };
-  channel.onclose = () => onRemoteGone('closed');
+  channel.onopen = () => on.open();
+  channel.onclose = () => on.gone('closed');
+  const raw = (data: string): boolean => {
+    try {
+      if (channel.readyState !== 'open') return false;
+      channel.send(data);
+      return true;
+    } catch {
+      return false; // closed meanwhile
+    }
+  };
   return {
-    sayGoodbye(how) {
-      try {
-        if (channel.readyState === 'open') channel.send(how);
-      } catch {
-        // The channel closed meanwhile: the document's deletion says the same.
-      }
-    },
+    sayGoodbye: (how) => void raw(how),
+    send: (message) => raw(JSON.stringify(message)),
   };
 }

@@ -17,7 +17,8 @@
  * Parts: negotiation.ts (owns the peer connection; offer/answer against the other document),
  * outbox.ts (what our document says and when it is written), recovery.ts (when to restart: a pure
  * policy on a clock), credentials.ts (TURN refresh and refusal), quality.ts and uplink.ts (getStats
- * in, quality and our encoder's limits out), localMedia.ts (our tracks), control.ts (data channel).
+ * in, quality and our encoder's limits out), localMedia.ts (our tracks), control.ts (data channel:
+ * goodbyes, microphone and camera state, chat), chat.ts (messages with receipts, resent until acknowledged).
  *
  * Protocol (see negotiation.ts): perfect negotiation, the clinician impolite and the patient polite.
  * A participant alone publishes an offer at once, so the one who arrives second answers it in its
@@ -38,3 +39,6 @@ export type { CallSession, CallSessionOptions, IceServersResult } from './sessio
 export type { Clock } from './clock';
 export { realClock } from './clock';
 export { createCallSession } from './session';
+export type { ChatMessage } from './chat';
+export { CHAT_TEXT_MAX } from './chat';
+export type { RemoteMedia } from './control';

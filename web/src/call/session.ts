@@ -2,7 +2,8 @@
 // recovery policy decides on restarts, credentials keep TURN usable, the quality monitor and the
 // uplink read and shape media, local media holds our tracks. The session only wires them.
 import { realClock, timers as createTimers, type Clock, type Timers } from './clock';
-import { openControlChannel, type ControlChannel, type RemoteGone } from './control';
+import { createChat } from './chat';
+import { openControlChannel, type ControlChannel, type ControlMessage, type RemoteGone, type RemoteMedia } from './control';
 import { createCredentials, type Credentials, type IceServersResult } from './credentials';
 import { CallError } from './errors';
 import { createLocalMedia, type LocalMedia } from './localMedia';
@@ -42,6 +43,8 @@ class Session implements CallSession {
   readonly remoteAway = writable(false);
   readonly error = writable<CallError | null>(null);
   readonly iceRestarts = writable(0);
+  readonly remoteMedia = writable<RemoteMedia | null>(null);
+  readonly chat = createChat((m) => this.control?.send(m) ?? false);
   readonly quality: Observable<QualitySnapshot | null>;
   readonly micEnabled: Observable<boolean>;
   readonly cameraEnabled: Observable<boolean>;
@@ -101,6 +104,17 @@ class Session implements CallSession {
       },
       onError: (e) => this.error.set(e),
     });
+    this.stops.push(this.micEnabled.subscribe(() => this.sayMedia()), this.cameraEnabled.subscribe(() => this.sayMedia()));
+  }
+
+  /** Tells the other side whether our microphone and camera are on. */
+  private sayMedia() {
+    this.control?.send({ t: 'media', mic: this.micEnabled.get(), camera: this.cameraEnabled.get() });
+  }
+
+  private onControl(message: ControlMessage) {
+    if (message.t === 'media') this.remoteMedia.set({ mic: message.mic, camera: message.camera });
+    else this.chat.received(message);
   }
 
   private readonly trace = (event: string, detail?: Record<string, unknown>) => this.opts.onTrace?.(event, detail);
@@ -142,6 +156,7 @@ class Session implements CallSession {
       this.recovery.handle({ type: 'remote-present' });
     } else if (ev.type === 'remote-left') {
       this.remotePresent.set(false);
+      this.remoteMedia.set(null);
       this.remoteLeft(this.goneHow);
       this.goneHow = null;
       this.dispatch({ type: 'remote-left' });
@@ -192,11 +207,19 @@ class Session implements CallSession {
     this.recovery.handle({ type: 'connection-replaced' });
     for (const track of this.media.stream.getTracks()) pc.addTrack(track, this.media.stream);
     this.uplink.startLow(pc);
-    this.control = openControlChannel(pc, (how) => {
-      const remote = this.negotiator.remoteSession;
-      if (!remote || !(how !== 'closed' || (isCurrent() && !this.ended))) return;
-      this.goneHow = how;
-      this.negotiator.remoteLeft(remote, how === 'away');
+    this.control = openControlChannel(pc, {
+      gone: (how) => {
+        const remote = this.negotiator.remoteSession;
+        if (!remote || !(how !== 'closed' || (isCurrent() && !this.ended))) return;
+        this.goneHow = how;
+        this.negotiator.remoteLeft(remote, how === 'away');
+      },
+      message: (m) => this.onControl(m),
+      open: () => {
+        if (!isCurrent() || this.ended) return;
+        this.sayMedia();
+        this.chat.resend();
+      },
     });
     this.credentials.watch(pc, isCurrent);
     this.traceConnection(pc);

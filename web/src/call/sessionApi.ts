@@ -1,6 +1,8 @@
 // What a call session is and takes: the contract the call model and the tests hold to; the
 // implementation (the parts and their wiring) is session.ts.
+import type { Chat } from './chat';
 import type { Clock } from './clock';
+import type { RemoteMedia } from './control';
 import type { IceServersResult } from './credentials';
 import type { CallError } from './errors';
 import type { MediaRequest } from './media';
@@ -48,6 +50,10 @@ export interface CallSession {
   facing: Observable<'user' | 'environment'>;
   torchAvailable: Observable<boolean>;
   torchOn: Observable<boolean>;
+  /** The other side's microphone and camera, as it last said over the data channel (null: not known). */
+  remoteMedia: Observable<RemoteMedia | null>;
+  /** The in-call chat over the data channel; nothing of it is stored. */
+  chat: Chat;
   /** ICE restarts so far (automatic and asked for). */
   iceRestarts: Observable<number>;
   /**

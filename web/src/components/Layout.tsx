@@ -11,7 +11,8 @@ export function LanguageSwitch() {
 }
 
 /** Page frame: header with the name and language switch, one main landmark. */
-export function Layout({ children, actions, wide }: { children: ComponentChildren; actions?: ComponentChildren; wide?: boolean }) {
+/** `call`: the call fills the window, its controls in view without scrolling. */
+export function Layout({ children, actions, wide, call }: { children: ComponentChildren; actions?: ComponentChildren; wide?: boolean; call?: boolean }) {
   return (
     <>
       <a class="skip" href="#main">{t('app.skip')}</a>
@@ -22,7 +23,7 @@ export function Layout({ children, actions, wide }: { children: ComponentChildre
           <LanguageSwitch />
         </div>
       </header>
-      <main id="main" tabIndex={-1} class={wide ? 'page wide' : 'page'}>
+      <main id="main" tabIndex={-1} class={`page${wide || call ? ' wide' : ''}${call ? ' call-page' : ''}`}>
         {children}
       </main>
     </>

@@ -30,6 +30,9 @@ export function Video({ stream, muted, class: className, label, testId, freeze }
       const video = ref.current;
       const canvas = kept.current;
       if (!video || !canvas || video.videoWidth === 0) return;
+      // Not a picture of a track that has stopped (its last frames are black): keep the one before.
+      const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      if (!track || track.readyState !== 'live' || track.muted) return;
       canvas.width = video.videoWidth;
       canvas.height = video.videoHeight;
       canvas.getContext('2d')?.drawImage(video, 0, 0);

@@ -5,6 +5,7 @@ import { ErrorMessage, Loading } from '../components/Status';
 import { Video } from '../components/Video';
 import { CallError, type CallErrorReason } from '../call/errors';
 import type { Call as CallModel } from '../state/call';
+import { ChatAnnouncer, ChatPanel, ChatToggle } from './ChatPanel';
 
 export function QualityBadge({ call }: { call: CallModel }) {
   const level = call.quality.value?.level ?? 'unknown';
@@ -16,15 +17,34 @@ export function QualityBadge({ call }: { call: CallModel }) {
   );
 }
 
-/** The call: remote video, self view, controls. `data-call-state` is what tests wait on. */
-/** `connectingLabel`: what the screen says until the other side is there (a rejoin says so, instead of "waiting for them to join"). */
-export function Call({ call, title, onLeave, extra, connectingLabel }: {
+/** What the other side's microphone and camera are doing, over their video. */
+function RemoteMediaState({ call }: { call: CallModel }) {
+  const media = call.remoteMedia.value;
+  if (!media || (media.mic && media.camera)) return null;
+  return (
+    <div class="remote-media" role="status" data-testid="remote-media">
+      {!media.mic && <span class="pill" data-testid="remote-muted">{t('call.remoteMuted')}</span>}
+      {!media.camera && <span class="pill" data-testid="remote-camera-off">{t('call.remoteCameraOff')}</span>}
+    </div>
+  );
+}
+
+/**
+ * The call: remote video, self view, controls, chat. `data-call-state` is what tests wait on.
+ * `connectingLabel`: what the screen says until the other side is there (a rejoin says so,
+ * instead of "waiting for them to join"). `header`: who and how long (the clinician's clock).
+ * `leaveQuietly`: leaving is not the red action here (ending the consult is).
+ */
+export function Call({ call, title, onLeave, extra, connectingLabel, header, leaveQuietly }: {
   call: CallModel;
   title: string;
   onLeave: () => void;
   extra?: ComponentChildren;
   connectingLabel?: string;
+  header?: ComponentChildren;
+  leaveQuietly?: boolean;
 }) {
+  const chatOpen = useSignal(false);
   const state = call.state.value;
   const switching = useSignal(false);
   const error = call.error.value;
@@ -49,14 +69,21 @@ export function Call({ call, title, onLeave, extra, connectingLabel }: {
   };
 
   return (
-    <section class="call" aria-label={title} data-call-state={state} data-screen="call">
+    <section class={chatOpen.value ? 'call with-chat' : 'call'} aria-label={title} data-call-state={state} data-screen="call">
       <h1 class="visually-hidden">{title}</h1>
       {state === 'reconnecting' && <p class="banner warn" role="alert">{t('call.reconnecting')}</p>}
       {away && <p class="banner warn" role="alert" data-testid="remote-away">{t('call.remoteAway')}</p>}
       {error && state !== 'ended' && <ErrorMessage>{callReasonText(error.reason)}</ErrorMessage>}
       {switchError.value && state !== 'ended' && <ErrorMessage>{t('call.switchFailed', { reason: callReasonText(switchError.value) })}</ErrorMessage>}
+      <div class="call-bar">
+        {header}
+        <QualityBadge call={call} />
+        {extra}
+      </div>
+      <div class="call-body">
       <div class="stage">
         <Video stream={call.remoteStream.value} class="remote" label={t('call.remote')} testId="remote-video" freeze={away} />
+        <RemoteMediaState call={call} />
         {state !== 'connected' && state !== 'reconnecting' && !away && (
           <div class="overlay">
             <Loading label={state === 'connecting' && !call.remotePresent.value ? (connectingLabel ?? t('call.waitingRemote')) : t('call.connecting')} />
@@ -64,10 +91,9 @@ export function Call({ call, title, onLeave, extra, connectingLabel }: {
         )}
         <Video stream={call.localStream} muted class="self" label={t('call.self')} testId="self-video" />
       </div>
-      <div class="call-bar">
-        <QualityBadge call={call} />
-        {extra}
+      {chatOpen.value && <ChatPanel call={call} onClose={() => (chatOpen.value = false)} />}
       </div>
+      <ChatAnnouncer call={call} />
       <div class="controls" role="toolbar" aria-label={title}>
         <button type="button" class="button" aria-pressed={!mic} onClick={() => call.session.setMicEnabled(!mic)}>
           {mic ? t('call.mute') : t('call.unmute')}
@@ -83,7 +109,8 @@ export function Call({ call, title, onLeave, extra, connectingLabel }: {
             {torch ? t('call.torchOff') : t('call.torchOn')}
           </button>
         )}
-        <button type="button" class="button danger solid" onClick={onLeave}>{t('call.leave')}</button>
+        <ChatToggle call={call} open={chatOpen.value} onToggle={() => (chatOpen.value = !chatOpen.value)} />
+        <button type="button" class={leaveQuietly ? 'button' : 'button danger solid'} onClick={onLeave}>{t('call.leave')}</button>
       </div>
     </section>
   );

@@ -1,3 +1,4 @@
+import { useSignal } from '@preact/signals';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { callReasonText, locale, t, type MessageKey } from '../i18n';
 import { Layout } from '../components/Layout';
@@ -6,7 +7,12 @@ import { Markdown } from '../components/Markdown';
 import { Video } from '../components/Video';
 import { ErrorMessage, Loading } from '../components/Status';
 import { formatClinicDate, formatClinicTime } from '../clinicTime';
-import { isClinician, session, signOut } from '../state/auth';
+import { isClinician, session } from '../state/auth';
+import { deskFor } from '../state/desk';
+import { ArrivalAlerts } from './Desk';
+import { ClinicianSignOut } from './Dashboard';
+import { Reschedule, RunningLate } from './ConsultActions';
+import { CallClock } from './CallClock';
 import { isClosed } from '../state/consult';
 import { describeError } from '../state/errors';
 import { createRoom, type RoomModel } from '../state/room';
@@ -30,6 +36,7 @@ function roomProblemText(problem: unknown): string {
 
 function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: string }) {
   const room = useMemo(() => createRoom(consultId, clinicianUid), [consultId, clinicianUid]);
+  const desk = useMemo(() => deskFor(clinicianUid), [clinicianUid]);
   useEffect(() => () => room.dispose(), [room]);
   const consult = room.consult.value;
   const call = room.call.value;
@@ -39,7 +46,8 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
     if (consult?.status === 'admitted' && !room.call.value && room.busy.value === null && room.clinicianConsented.value) void room.joinCall();
   }, [consult?.status, room.clinicianConsented.value]);
 
-  const actions = <button type="button" class="link-button" onClick={() => void signOut()}>{t('signout')}</button>;
+  const actions = <ClinicianSignOut />;
+  const alerts = <ArrivalAlerts desk={desk} hereConsultId={consultId} />;
 
   if (room.problem.value && !consult) {
     return (
@@ -54,11 +62,14 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
   if (call && consult.status === 'admitted') {
     const ending = room.busy.value === 'end';
     return (
-      <Layout wide actions={actions}>
+      <Layout wide actions={actions} call>
+        {alerts}
         <Call
           call={call}
-          title={t('room.title', { label: consult.patientLabel })}
+          title={t('room.callTitle', { label: consult.patientLabel })}
           onLeave={() => void room.leaveCall()}
+          leaveQuietly
+          header={<CallClock who={consult.patientLabel} since={consult.admittedAt} minutes={consult.durationMinutes} scheduledFor={consult.scheduledFor} />}
           extra={
             <button type="button" class="button danger solid" disabled={ending} aria-busy={ending}
               onClick={() => confirm(t('room.endConfirm')) && void room.end()}>
@@ -73,8 +84,9 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
 
   return (
     <Layout wide actions={actions}>
+      {alerts}
       <p><Link href="/">{t('room.back')}</Link></p>
-      <h1>{t('room.title', { label: consult.patientLabel })}</h1>
+      <h1>{t(isClosed(consult.status) ? 'room.closedTitle' : consult.status === 'admitted' ? 'room.callTitle' : 'room.title', { label: consult.patientLabel })}</h1>
       <p class="muted">
         {t('dash.when', { date: formatClinicDate(consult.scheduledFor, locale.value), time: formatClinicTime(consult.scheduledFor, locale.value), minutes: consult.durationMinutes })}
         {' · '}
@@ -104,6 +116,7 @@ function WaitingRoom({ room }: { room: RoomModel }) {
   }, [consented, lang]);
   const needsConsent = consented === false;
   const canAdmit = room.canAdmit.value && (!needsConsent || room.consentAccepted.value);
+  const moving = useSignal(false);
 
   return (
     <div class="dashboard">
@@ -161,8 +174,11 @@ function WaitingRoom({ room }: { room: RoomModel }) {
             onClick={() => confirm(t('dash.cancelConfirm', { label: consult.patientLabel })) && void room.cancel()}>
             {room.busy.value === 'cancel' ? t('dash.cancelling') : t('room.cancel')}
           </button>
+          {!moving.value && <button type="button" class="button secondary" onClick={() => (moving.value = true)}>{t('reschedule.button')}</button>}
         </div>
+        {moving.value && <Reschedule consult={consult} onClose={() => (moving.value = false)} />}
       </section>
+      {consult.patientProgress !== 'withdrawn' && <RunningLate consult={consult} />}
     </div>
   );
 }

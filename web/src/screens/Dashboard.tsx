@@ -7,7 +7,10 @@ import { Link } from '../components/Link';
 import { ErrorMessage, Loading } from '../components/Status';
 import { clinicWallTimeToIso, defaultSlot, formatClinicDate, formatClinicTime, CLINIC_TIME_ZONE } from '../clinicTime';
 import { signOut } from '../state/auth';
-import { cancelConsult, inviteLinkFor, scheduleConsult, watchMyConsults } from '../state/clinic';
+import { cancelConsult, inviteLinkFor, reissueInvite, scheduleConsult } from '../state/clinic';
+import { closeDesk, deskFor } from '../state/desk';
+import { ArrivalAlerts, NotifyPrompt, Today, useMinutesSince, waitedText } from './Desk';
+import { Reschedule } from './ConsultActions';
 import { isClosed, isPast, type Consult } from '../state/consult';
 import { describeError } from '../state/errors';
 
@@ -19,17 +22,24 @@ interface Scheduled {
   scheduledFor: Date;
 }
 
+/** Signing out stops everything the desk listens to. */
+export function ClinicianSignOut() {
+  return (
+    <button type="button" class="link-button" onClick={() => { closeDesk(); void signOut(); }}>{t('signout')}</button>
+  );
+}
+
 export function Dashboard({ clinicianUid, email }: { clinicianUid: string; email: string }) {
-  const live = useMemo(() => watchMyConsults(clinicianUid), [clinicianUid]);
-  useEffect(() => live.stop, [live]);
+  const desk = useMemo(() => deskFor(clinicianUid), [clinicianUid]);
   const invite = useSignal<Scheduled | null>(null);
   const now = useSignal(new Date());
   useEffect(() => {
     const timer = setInterval(() => (now.value = new Date()), 60_000);
     return () => clearInterval(timer);
   }, []);
-  const upcoming = useComputed(() => (live.value.value ?? []).filter((c) => !isPast(c, now.value)));
-  const past = useComputed(() => (live.value.value ?? []).filter((c) => isPast(c, now.value)).reverse());
+  const upcoming = useComputed(() => (desk.consults.value ?? []).filter((c) => !isPast(c, now.value)));
+  const past = useComputed(() => (desk.consults.value ?? []).filter((c) => isPast(c, now.value)).reverse());
+  const loaded = desk.consults.value !== null;
 
   return (
     <Layout
@@ -37,11 +47,13 @@ export function Dashboard({ clinicianUid, email }: { clinicianUid: string; email
       actions={
         <>
           <span class="muted small who">{t('dash.signedInAs', { email })}</span>
-          <button type="button" class="link-button" onClick={() => void signOut()}>{t('signout')}</button>
+          <ClinicianSignOut />
         </>
       }
     >
+      <ArrivalAlerts desk={desk} />
       <h1>{t('dash.title')}</h1>
+      <NotifyPrompt desk={desk} />
       <div class="dashboard">
         <div>
           <ScheduleForm onScheduled={(scheduled) => (invite.value = scheduled)} />
@@ -50,9 +62,10 @@ export function Dashboard({ clinicianUid, email }: { clinicianUid: string; email
           )}
         </div>
         <div>
-          {live.error.value ? <ErrorMessage>{describeError(live.error.value)}</ErrorMessage> : null}
-          <ConsultList title={t('dash.upcoming')} empty={t('dash.noUpcoming')} consults={live.value.value === null ? null : upcoming.value} />
-          <ConsultList title={t('dash.past')} empty={t('dash.noPast')} consults={live.value.value === null ? null : past.value} />
+          {desk.error.value ? <ErrorMessage>{describeError(desk.error.value)}</ErrorMessage> : null}
+          <Today desk={desk} />
+          <ConsultList title={t('dash.upcoming')} empty={t('dash.noUpcoming')} consults={loaded ? upcoming.value : null} waitingSince={desk.waitingSince.value} onNewLink={(scheduled) => (invite.value = scheduled)} />
+          <ConsultList title={t('dash.past')} empty={t('dash.noPast')} consults={loaded ? past.value : null} waitingSince={desk.waitingSince.value} onNewLink={(scheduled) => (invite.value = scheduled)} />
         </div>
       </div>
     </Layout>
@@ -106,7 +119,7 @@ function ScheduleForm({ onScheduled }: { onScheduled: (scheduled: Scheduled) => 
           </div>
           <div>
             <label for="time">{t('schedule.time')}</label>
-            <input id="time" name="time" type="time" required step={300} value={time.value} aria-describedby="tz-hint"
+            <input id="time" name="time" type="time" required step={60} value={time.value} aria-describedby="tz-hint"
               onInput={(e) => (time.value = e.currentTarget.value)} />
           </div>
         </div>
@@ -172,7 +185,15 @@ function InvitePanel({ scheduled, onDone }: { scheduled: Scheduled; onDone: () =
   );
 }
 
-function ConsultList({ title, empty, consults }: { title: string; empty: string; consults: Consult[] | null }) {
+interface ListProps {
+  title: string;
+  empty: string;
+  consults: Consult[] | null;
+  waitingSince: ReadonlyMap<string, Date>;
+  onNewLink: (scheduled: Scheduled) => void;
+}
+
+function ConsultList({ title, empty, consults, waitingSince, onNewLink }: ListProps) {
   const id = `list-${title.replace(/\W+/g, '-').toLowerCase()}`;
   return (
     <section class="card" aria-labelledby={id}>
@@ -183,23 +204,39 @@ function ConsultList({ title, empty, consults }: { title: string; empty: string;
         <p class="muted">{empty}</p>
       ) : (
         <ul class="consults">
-          {consults.map((c) => <ConsultItem key={c.id} consult={c} />)}
+          {consults.map((c) => <ConsultItem key={c.id} consult={c} since={waitingSince.get(c.id) ?? null} onNewLink={onNewLink} />)}
         </ul>
       )}
     </section>
   );
 }
 
-function ConsultItem({ consult }: { consult: Consult }) {
+function ConsultItem({ consult, since, onNewLink }: { consult: Consult; since: Date | null; onNewLink: (scheduled: Scheduled) => void }) {
   const busy = useSignal(false);
   const error = useSignal<string | null>(null);
+  const moving = useSignal(false);
+  const waited = useMinutesSince(since);
   const loc = locale.value;
+  const notStarted = consult.status === 'scheduled' || consult.status === 'waiting';
   const cancel = async () => {
     if (!confirm(t('dash.cancelConfirm', { label: consult.patientLabel }))) return;
     busy.value = true;
     error.value = null;
     try {
       await cancelConsult({ consultId: consult.id });
+    } catch (err) {
+      error.value = describeError(err);
+    } finally {
+      busy.value = false;
+    }
+  };
+  const newLink = async () => {
+    if (!confirm(t('dash.newLinkConfirm', { label: consult.patientLabel }))) return;
+    busy.value = true;
+    error.value = null;
+    try {
+      const result = await reissueInvite({ consultId: consult.id });
+      onNewLink({ result, label: consult.patientLabel, scheduledFor: consult.scheduledFor });
     } catch (err) {
       error.value = describeError(err);
     } finally {
@@ -214,12 +251,24 @@ function ConsultItem({ consult }: { consult: Consult }) {
           {t('dash.when', { date: formatClinicDate(consult.scheduledFor, loc), time: formatClinicTime(consult.scheduledFor, loc), minutes: consult.durationMinutes })}
         </span>
         <span class={`badge status-${consult.status}`}>{t(`status.${consult.status}`)}</span>
+        {waited !== null && <span class="waited">{waitedText(waited)}</span>}
+        {consult.status === 'scheduled' && <span class="hint">{t('dash.lostLink')}</span>}
       </div>
       <div class="actions">
         {consult.status !== 'cancelled' && (
           <Link href={`/consults/${consult.id}`} class="button secondary small" label={t('dash.open', { label: consult.patientLabel })}>
             {t('dash.openShort')}
           </Link>
+        )}
+        {notStarted && !moving.value && (
+          <button type="button" class="button secondary small" aria-label={t('reschedule.open', { label: consult.patientLabel })} onClick={() => (moving.value = true)}>
+            {t('reschedule.button')}
+          </button>
+        )}
+        {consult.status === 'scheduled' && (
+          <button type="button" class="button secondary small" disabled={busy.value} aria-label={t('dash.newLinkFor', { label: consult.patientLabel })} onClick={() => void newLink()}>
+            {t('dash.newLink')}
+          </button>
         )}
         {!isClosed(consult.status) && consult.status !== 'admitted' && (
           <button type="button" class="button danger small" disabled={busy.value} aria-busy={busy.value}
@@ -228,6 +277,7 @@ function ConsultItem({ consult }: { consult: Consult }) {
           </button>
         )}
       </div>
+      {moving.value && <Reschedule consult={consult} onClose={() => (moving.value = false)} />}
       {error.value && <ErrorMessage>{error.value}</ErrorMessage>}
     </li>
   );

@@ -66,9 +66,11 @@ export function DeviceCheck({ check, onContinue }: { check: DeviceCheckModel; on
           </>
         )}
       </fieldset>
-      <button type="button" class="button primary big" disabled={!stream || check.busy.value} onClick={onContinue}>
-        {t('device.continue')}
-      </button>
+      <div class="sticky-action">
+        <button type="button" class="button primary big" disabled={!stream || check.busy.value} onClick={onContinue}>
+          {t('device.continue')}
+        </button>
+      </div>
     </section>
   );
 }

@@ -20,7 +20,7 @@ export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
 
   if (step === 'call' && call) {
     return (
-      <Layout wide>
+      <Layout call>
         <Call call={call} title={t('call.region')} onLeave={() => void lobby.leaveCall()} connectingLabel={lobby.rejoined.value ? t('call.rejoining') : undefined} />
       </Layout>
     );

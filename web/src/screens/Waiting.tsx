@@ -1,25 +1,127 @@
+import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import { t } from '../i18n';
+import { locale, t } from '../i18n';
 import { ErrorMessage, Loading } from '../components/Status';
+import { Video } from '../components/Video';
+import { lateText } from '../components/lateText';
+import { formatClinicDate, formatClinicTime } from '../clinicTime';
 import type { LobbyModel } from '../state/lobby';
 
+type WakeState = 'on' | 'unsupported' | 'refused';
+
+/** Keeps the screen on while waiting, where the browser allows it; asked again when the page is shown again. */
+function useWakeLock(): WakeState {
+  const state = useSignal<WakeState>('on');
+  useEffect(() => {
+    const wake = (navigator as Navigator & { wakeLock?: { request(type: 'screen'): Promise<{ release(): Promise<void> }> } }).wakeLock;
+    if (!wake) {
+      state.value = 'unsupported';
+      return;
+    }
+    let lock: { release(): Promise<void> } | null = null;
+    let gone = false;
+    const ask = () => {
+      if (document.visibilityState !== 'visible') return;
+      wake.request('screen').then(
+        (l) => {
+          if (gone) void l.release();
+          else {
+            lock = l;
+            state.value = 'on';
+          }
+        },
+        () => (state.value = 'refused'),
+      );
+    };
+    ask();
+    document.addEventListener('visibilitychange', ask);
+    return () => {
+      gone = true;
+      document.removeEventListener('visibilitychange', ask);
+      void lock?.release().catch(() => undefined);
+    };
+  }, []);
+  return state.value;
+}
+
+/** When this patient started waiting for this consult: kept for the tab, so a reload does not reset it. */
+function useWaitingSince(consultId: string | undefined): number {
+  const since = useRef<number>(Date.now());
+  useEffect(() => {
+    if (!consultId) return;
+    const key = `tc.waitingSince.${consultId}`;
+    try {
+      const kept = Number(sessionStorage.getItem(key));
+      if (kept > 0 && kept <= Date.now()) since.current = kept;
+      else sessionStorage.setItem(key, String(since.current));
+    } catch {
+      // Not kept: counted from this page.
+    }
+  }, [consultId]);
+  return since.current;
+}
+
+function useMinutesFrom(since: number): number {
+  const now = useSignal(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => (now.value = Date.now()), 15_000);
+    return () => clearInterval(timer);
+  }, []);
+  return Math.max(0, Math.floor((now.value - since) / 60_000));
+}
+
+/** The waiting room: when, how long already, any word from the clinic, a self-view, and the way out kept secondary. */
 export function Waiting({ lobby }: { lobby: LobbyModel }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
+  const consult = lobby.consult.value;
+  const wake = useWakeLock();
+  const waited = useMinutesFrom(useWaitingSince(consult?.id));
+  const firstTime = useRef<number | null>(null);
+  if (consult && firstTime.current === null) firstTime.current = consult.scheduledFor.getTime();
+  const moved = consult !== null && firstTime.current !== null && consult.scheduledFor.getTime() !== firstTime.current;
+  const loc = locale.value;
+  const self = lobby.selfStream.value;
   const withdraw = () => {
     if (confirm(t('waiting.withdrawConfirm'))) void lobby.withdraw();
   };
+  const late = consult?.runningLate ?? null;
+
   return (
-    <section class="card" aria-labelledby="waiting-title" data-screen="waiting">
+    <section class="card waiting" aria-labelledby="waiting-title" data-screen="waiting">
       <h1 id="waiting-title" tabIndex={-1} ref={heading}>{t('waiting.title')}</h1>
-      {lobby.consult.value ? <p class="lead">{t('waiting.body')}</p> : <Loading label={t('waiting.connecting')} />}
-      <Loading label={t('call.waitingRemote')} />
+      {consult ? (
+        <>
+          <p class="lead">{t('waiting.body')}</p>
+          <p class="waiting-when" aria-live="polite" data-testid="waiting-when">
+            {moved ? t('waiting.moved', { date: formatClinicDate(consult.scheduledFor, loc), time: formatClinicTime(consult.scheduledFor, loc) })
+              : t('waiting.scheduled', { date: formatClinicDate(consult.scheduledFor, loc), time: formatClinicTime(consult.scheduledFor, loc) })}
+          </p>
+        </>
+      ) : (
+        <Loading label={t('waiting.connecting')} />
+      )}
+      <div aria-live="polite" data-testid="waiting-late">
+        {late && <p class="notice">{lateText(late.minutes, late.note)}</p>}
+      </div>
+      <div class="waiting-row">
+        {self && (
+          <div class="preview waiting-self">
+            <Video stream={self} muted label={t('waiting.selfView')} testId="waiting-self" />
+          </div>
+        )}
+        <div class="waiting-status">
+          <Loading label={waited < 1 ? t('waiting.justArrived') : t('waiting.for', { minutes: waited })} />
+          {self && <p class="hint">{t('waiting.framing')}</p>}
+        </div>
+      </div>
       {lobby.error.value && <ErrorMessage>{lobby.error.value}</ErrorMessage>}
-      <div class="actions stacked">
-        <button type="button" class="button danger big" disabled={lobby.withdrawing.value} aria-busy={lobby.withdrawing.value} onClick={withdraw}>
+      <div class="actions">
+        <button type="button" class="link-button danger-link" disabled={lobby.withdrawing.value} aria-busy={lobby.withdrawing.value} onClick={withdraw}>
           {t('waiting.withdraw')}
         </button>
       </div>
+      <p class="hint" data-testid="wake-lock" data-wake={wake}>{wake === 'on' ? t('waiting.awake') : t('waiting.noWake')}</p>
     </section>
   );
 }

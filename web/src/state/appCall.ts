@@ -4,7 +4,8 @@ import { db } from '../db';
 import type { GetIceServersResult } from '../../../functions/src/lib/api';
 import { callable, emulators } from '../firebase';
 import { createCallModel, type CallModel, type SettingsKeeping } from './call';
-import type { CallRole } from '../call';
+import { effect } from '@preact/signals';
+import type { CallRole, CallSession } from '../call';
 
 const getIceServers = callable('getIceServers');
 
@@ -29,6 +30,19 @@ function traceSink(): ((event: string, detail?: Record<string, unknown>) => void
   };
 }
 
+/**
+ * On the emulators only: the current call session as `window.tcCall`, for the browser tests to
+ * cause what a network would (an ICE restart). Production builds carry no handle.
+ */
+function exposeForTests(model: CallModel): void {
+  if (!emulators) return;
+  effect(function exposeCall() {
+    (window as unknown as { tcCall: CallSession | null }).tcCall = model.call.value?.session ?? null;
+  });
+}
+
 export function appCallModel(consultId: string, uid: string, role: CallRole): CallModel {
-  return createCallModel({ consultId, uid, role, db, getIceServers, keeping: tabKeeping, session: { onTrace: traceSink() } });
+  const model = createCallModel({ consultId, uid, role, db, getIceServers, keeping: tabKeeping, session: { onTrace: traceSink() } });
+  exposeForTests(model);
+  return model;
 }

@@ -17,6 +17,8 @@ import {
   type FirestoreSignaling,
   type Observable,
   type QualitySnapshot,
+  type ChatMessage,
+  type RemoteMedia,
 } from '../call';
 import { consultFromDoc, isClosed, type Consult } from './consult';
 
@@ -69,6 +71,9 @@ function callView(session: CallSession, signaling: FirestoreSignaling, localStre
     facing: toSignal<'user' | 'environment' | null>(session.facing, stops),
     torchAvailable: toSignal<boolean>(session.torchAvailable, stops),
     torchOn: toSignal<boolean>(session.torchOn, stops),
+    remoteMedia: toSignal<RemoteMedia | null>(session.remoteMedia, stops),
+    chatMessages: toSignal<ChatMessage[]>(session.chat.messages, stops),
+    chatUnread: toSignal<number>(session.chat.unread, stops),
     start: () => session.start(),
     async leave() {
       await session.leave();

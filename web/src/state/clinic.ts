@@ -21,6 +21,9 @@ import { reasonOf } from './errors';
 
 export const scheduleConsult = callable('scheduleConsult');
 export const cancelConsult = callable('cancelConsult');
+export const rescheduleConsult = callable('rescheduleConsult');
+export const announceDelay = callable('announceDelay');
+export const reissueInvite = callable('reissueInvite');
 export const admitPatient = callable('admitPatient');
 export const endConsult = callable('endConsult');
 const recordConsent = callable('recordConsent');
@@ -31,7 +34,14 @@ export interface Live<T> {
   stop(): void;
 }
 
-/** The clinician's consults, live, oldest first (the last 200). */
+/** A listener that failed is opened again after this long (the desk lives for the whole session). */
+const RELISTEN_MS = [2_000, 5_000, 15_000, 30_000] as const;
+
+/**
+ * The clinician's consults, live, oldest first (the last 200). A listener the server ended (a
+ * token refreshed too late, the service briefly unavailable) is opened again, with a growing
+ * pause, instead of leaving the list frozen; the error shows meanwhile.
+ */
 export function watchMyConsults(clinicianUid: string): Live<Consult[] | null> {
   const value = signal<Consult[] | null>(null);
   const error = signal<unknown>(null);
@@ -41,17 +51,32 @@ export function watchMyConsults(clinicianUid: string): Live<Consult[] | null> {
     orderBy('scheduledFor', 'asc'),
     limitToLast(200),
   );
-  const stop = onSnapshot(
-    q,
-    (snap) => {
-      value.value = snap.docs.map((d) => consultFromDoc(d.id, d.data() as ConsultDoc));
-      error.value = null;
+  let failures = 0;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  let unsubscribe: () => void = () => undefined;
+  const listen = () => {
+    unsubscribe = onSnapshot(
+      q,
+      (snap) => {
+        failures = 0;
+        value.value = snap.docs.map((d) => consultFromDoc(d.id, d.data() as ConsultDoc));
+        error.value = null;
+      },
+      (err) => {
+        error.value = err;
+        retry = setTimeout(listen, RELISTEN_MS[Math.min(failures++, RELISTEN_MS.length - 1)]);
+      },
+    );
+  };
+  listen();
+  return {
+    value,
+    error,
+    stop() {
+      if (retry !== null) clearTimeout(retry);
+      unsubscribe();
     },
-    (err) => {
-      error.value = err;
-    },
-  );
-  return { value, error, stop };
+  };
 }
 
 export interface RoomWatch {

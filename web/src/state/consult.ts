@@ -14,6 +14,8 @@ export interface Consult {
   admittedAt: Date | null;
   endedAt: Date | null;
   endReason: ConsultDoc['endReason'];
+  /** What the clinician told the waiting patient about a delay. */
+  runningLate: { minutes: number | null; note: string | null; at: Date } | null;
 }
 
 export type Lobby = StatsDoc['lobby'];
@@ -39,6 +41,7 @@ export function consultFromDoc(id: string, data: ConsultDoc): Consult {
     admittedAt: toDate(data.admittedAt),
     endedAt: toDate(data.endedAt),
     endReason: data.endReason ?? null,
+    runningLate: data.runningLate ? { minutes: data.runningLate.minutes, note: data.runningLate.note, at: toDate(data.runningLate.at) ?? new Date(0) } : null,
   };
 }
 

@@ -137,6 +137,16 @@ function waitingThenCall({ model, devices, step, error, report, memory }: LobbyP
   };
 }
 
+/** What the screens show of the call model. */
+function streamsShown(model: CallModel, step: ReadonlySignal<LobbyStep>) {
+  return {
+    /** The call shows once admitted; before that it is only prepared, in the waiting room. */
+    call: computed(() => (step.value === 'call' ? model.call.value : null)),
+    /** Our own camera while waiting (the prepared call holds it): a self-view to fix the framing. */
+    selfStream: computed(() => model.call.value?.localStream ?? null),
+  };
+}
+
 export function createLobby(consultId: string, uid: string) {
   const model = appCallModel(consultId, uid, 'patient');
   // Back after a reload during the call: the first screen says so (see rejoin()).
@@ -146,8 +156,7 @@ export function createLobby(consultId: string, uid: string) {
   const devices = createDeviceCheck();
   const report = progressReporter(consultId, uid);
   const memory = callMemory(consultId, uid, model, step);
-  /** The call shows once admitted; before that it is only prepared, in the waiting room. */
-  const call = computed(() => (step.value === 'call' ? model.call.value : null));
+  const { call, selfStream } = streamsShown(model, step);
 
   const { enterCall, confirmDevices } = waitingThenCall({ model, devices, step, error, report, memory });
 
@@ -188,6 +197,7 @@ export function createLobby(consultId: string, uid: string) {
     step,
     consult: model.consult,
     call,
+    selfStream,
     error,
     withdrawing,
     rejoined: memory.rejoined, // back in the call after a reload: the call screen says so
