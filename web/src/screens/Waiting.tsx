@@ -44,6 +44,27 @@ function useWakeLock(): WakeState {
   return state.value;
 }
 
+/**
+ * A light copy of our camera for the self-view: the same camera, scaled down and at a few frames
+ * a second (the call's own track is untouched), so that a phone waiting for minutes does not
+ * spend its battery and processor drawing a full-size picture in a small box.
+ */
+function useLightPreview(stream: MediaStream | null): MediaStream | null {
+  const preview = useSignal<MediaStream | null>(null);
+  useEffect(() => {
+    const track = stream?.getVideoTracks()[0];
+    if (!track) return;
+    const copy = track.clone();
+    void copy.applyConstraints({ width: { max: 320 }, height: { max: 240 }, frameRate: { max: 10 } }).catch(() => undefined);
+    preview.value = new MediaStream([copy]);
+    return () => {
+      copy.stop();
+      preview.value = null;
+    };
+  }, [stream]);
+  return preview.value;
+}
+
 /** When this patient started waiting for this consult: kept for the tab, so a reload does not reset it. */
 function useWaitingSince(consultId: string | undefined): number {
   const since = useRef<number>(Date.now());
@@ -81,7 +102,7 @@ export function Waiting({ lobby }: { lobby: LobbyModel }) {
   if (consult && firstTime.current === null) firstTime.current = consult.scheduledFor.getTime();
   const moved = consult !== null && firstTime.current !== null && consult.scheduledFor.getTime() !== firstTime.current;
   const loc = locale.value;
-  const self = lobby.selfStream.value;
+  const self = useLightPreview(lobby.selfStream.value);
   const withdraw = () => {
     if (confirm(t('waiting.withdrawConfirm'))) void lobby.withdraw();
   };
