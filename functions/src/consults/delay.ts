@@ -3,9 +3,9 @@ import { actorOf } from '../audit/append';
 import type { AnnounceDelayRequest, AnnounceDelayResult } from '../lib/api';
 import { callable, type CallableContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
-import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import { zAnnounceDelayRequest } from '../lib/schemas';
+import { assertNotStarted } from './status';
 import { assertOwner, readConsult, recordChange } from './store';
 
 /**
@@ -24,11 +24,7 @@ export async function announceDelayWith(
   return db.runTransaction(async (tx) => {
     const consult = await readConsult(tx, db, consultId);
     assertOwner(consult, caller);
-    if (consult.status !== 'scheduled' && consult.status !== 'waiting') {
-      fail('illegal_transition', consult.status === 'admitted'
-        ? 'The patient is already in the call.'
-        : 'This consult is closed: nobody is waiting.');
-    }
+    assertNotStarted(consult.status, { started: 'The patient is already in the call.', closed: 'This consult is closed: nobody is waiting.' });
     recordChange(db, tx, {
       consultId,
       consult,

@@ -3,11 +3,11 @@ import { actorOf } from '../audit/append';
 import type { RescheduleConsultRequest, RescheduleConsultResult } from '../lib/api';
 import { callable, type CallableContext } from '../lib/callable';
 import { systemClock, type Clock } from '../lib/clock';
-import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import { zRescheduleConsultRequest } from '../lib/schemas';
 import { inviteExpiresAtMs } from './invite';
 import { checkScheduledFor } from './schedule';
+import { assertNotStarted } from './status';
 import { assertOwner, inviteRef, readConsult, recordChange } from './store';
 
 /**
@@ -28,11 +28,7 @@ export async function rescheduleConsultWith(
   return db.runTransaction(async (tx) => {
     const consult = await readConsult(tx, db, consultId);
     assertOwner(consult, caller);
-    if (consult.status !== 'scheduled' && consult.status !== 'waiting') {
-      fail('illegal_transition', consult.status === 'admitted'
-        ? 'This consult has already started: it can no longer be moved.'
-        : 'This consult is closed: schedule a new one instead.');
-    }
+    assertNotStarted(consult.status, { started: 'This consult has already started: it can no longer be moved.', closed: 'This consult is closed: schedule a new one instead.' });
     const expiresAtMs = inviteExpiresAtMs(scheduledForMs, consult.durationMinutes);
     const fromMs = consult.scheduledFor.toMillis();
     recordChange(db, tx, {

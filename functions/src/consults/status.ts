@@ -61,3 +61,13 @@ export function nextStatus(status: ConsultStatus, event: ConsultEvent): ConsultS
 export function isClosed(status: ConsultStatus): boolean {
   return status === 'ended' || status === 'cancelled';
 }
+
+/**
+ * Changes that only make sense before the call (moving it, a delay notice, a new link): allowed
+ * while scheduled or waiting; otherwise `illegal_transition` with the caller's sentence for a
+ * consult under way and for a closed one.
+ */
+export function assertNotStarted(status: ConsultStatus, why: { started: string; closed: string }): void {
+  if (status === 'scheduled' || status === 'waiting') return;
+  throw new AppError('illegal_transition', status === 'admitted' ? why.started : why.closed, { status });
+}

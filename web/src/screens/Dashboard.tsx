@@ -9,7 +9,8 @@ import { clinicWallTimeToIso, defaultSlot, formatClinicDate, formatClinicTime, C
 import { signOut } from '../state/auth';
 import { cancelConsult, inviteLinkFor, reissueInvite, scheduleConsult } from '../state/clinic';
 import { closeDesk, deskFor } from '../state/desk';
-import { ArrivalAlerts, NotifyPrompt, Today, useMinutesSince, waitedText } from './Desk';
+import { ArrivalAlerts, NotifyPrompt, Today, waitedText } from './Desk';
+import { useMinutesSince } from '../components/useMinutesSince';
 import { Reschedule } from './ConsultActions';
 import { isClosed, isPast, type Consult } from '../state/consult';
 import { describeError } from '../state/errors';

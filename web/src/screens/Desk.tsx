@@ -1,22 +1,11 @@
 // What the clinician's desk shows on every clinician screen: who has arrived (an alert that
 // screen readers announce), the one question about system notifications, and today's list.
-import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
 import { locale, t } from '../i18n';
 import { Link } from '../components/Link';
+import { useMinutesSince } from '../components/useMinutesSince';
 import { clinicWallTimeOf, formatClinicTime } from '../clinicTime';
 import { isClosed, type Consult } from '../state/consult';
 import type { Desk } from '../state/desk';
-
-/** Minutes since `since`, refreshed every 15 s while shown. */
-export function useMinutesSince(since: Date | null | undefined): number | null {
-  const now = useSignal(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => (now.value = Date.now()), 15_000);
-    return () => clearInterval(timer);
-  }, []);
-  return since ? Math.max(0, Math.floor((now.value - since.getTime()) / 60_000)) : null;
-}
 
 export function waitedText(minutes: number): string {
   return minutes < 1 ? t('desk.waitedJustNow') : t('desk.waitedMinutes', { minutes });

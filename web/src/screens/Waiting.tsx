@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { locale, t } from '../i18n';
 import { ErrorMessage, Loading } from '../components/Status';
 import { Video } from '../components/Video';
+import { useMinutesSince } from '../components/useMinutesSince';
 import { lateText } from '../components/lateText';
 import { formatClinicDate, formatClinicTime } from '../clinicTime';
 import type { LobbyModel } from '../state/lobby';
@@ -82,22 +83,13 @@ function useWaitingSince(consultId: string | undefined): number {
   return since.current;
 }
 
-function useMinutesFrom(since: number): number {
-  const now = useSignal(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => (now.value = Date.now()), 15_000);
-    return () => clearInterval(timer);
-  }, []);
-  return Math.max(0, Math.floor((now.value - since) / 60_000));
-}
-
 /** The waiting room: when, how long already, any word from the clinic, a self-view, and the way out kept secondary. */
 export function Waiting({ lobby }: { lobby: LobbyModel }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   const consult = lobby.consult.value;
   const wake = useWakeLock();
-  const waited = useMinutesFrom(useWaitingSince(consult?.id));
+  const waited = useMinutesSince(useWaitingSince(consult?.id)) ?? 0;
   const firstTime = useRef<number | null>(null);
   if (consult && firstTime.current === null) firstTime.current = consult.scheduledFor.getTime();
   const moved = consult !== null && firstTime.current !== null && consult.scheduledFor.getTime() !== firstTime.current;
