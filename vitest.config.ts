@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { clinicForProject } from './web/clinicConfig';
+
+// The web's unit tests see the demo clinic as the emulator build does (web/vite.config.ts).
+const clinic = clinicForProject('demo-teleconsulta', new URL('./functions', import.meta.url).pathname);
 
 // Three groups, run by scripts/test.mjs against one emulator suite:
 // unit (pure logic), emulators (rules, callables, ops) and browser (Chromium journeys, one file at a time).
@@ -11,6 +15,7 @@ export default defineConfig({
           include: ['functions/test/**/*.test.ts', 'web/src/**/*.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
         },
+        define: { 'import.meta.env.VITE_CLINIC': JSON.stringify(JSON.stringify(clinic)) },
       },
       {
         test: {

@@ -3,6 +3,7 @@ import type { RecordConsentRequest, RedeemInviteResult, ScheduleConsultResult } 
 import { createUser } from '../tests/support/admin';
 import { clientSession, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../tests/support/emulators';
 import { consentText } from '../functions/src/consent/texts';
+import { DEMO_CLINIC } from '../tests/support/consentText';
 
 export interface ArrangedConsult {
   consultId: string;
@@ -32,14 +33,14 @@ export async function consentingPatient(consultId: string, secret: string): Prom
   const session = clientSession();
   const uid = await signInAnonymousPatient(session);
   await session.call<unknown, RedeemInviteResult>('redeemInvite', { consultId, secret });
-  const text = consentText('patient', 'pt-BR');
+  const text = consentText('patient', 'pt-BR', DEMO_CLINIC);
   const request: RecordConsentRequest = { consultId, version: text.version, locale: 'pt-BR', textHash: text.hash, recording: false };
   await session.call('recordConsent', request);
   return { session, uid };
 }
 
 export async function clinicianConsent(clinician: ClientSession, consultId: string): Promise<void> {
-  const text = consentText('clinician', 'pt-BR');
+  const text = consentText('clinician', 'pt-BR', DEMO_CLINIC);
   const request: RecordConsentRequest = { consultId, version: text.version, locale: 'pt-BR', textHash: text.hash, recording: false };
   await clinician.call('recordConsent', request);
 }

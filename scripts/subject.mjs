@@ -14,12 +14,12 @@ const HELP = `Usage: npm run subject -- <command> <patientUid> [options]
 Commands:
   export <patientUid> [--out FILE]
         Write everything held about the patient as JSON (LGPD art. 18 II): the account, each
-        consult, consent and withdrawal, call stats, signaling data, invite binding and audit
-        entries. Default file: subject-<patientUid>.json (readable by you only).
+        consult (with the patient's identification), consent and withdrawal, clinical note and
+        addenda, call stats, signaling data, invite binding and audit entries. Default file: subject-<patientUid>.json (readable by you only).
   erase <patientUid> --yes
         Erase what may be erased (LGPD art. 18 VI): call stats, signaling data, the invite
-        binding and the account. Keeps, as the law requires, the consult records, consents
-        and audit entries for the clinical-record retention (docs/operations.md). Recorded in
+        binding and the account. Keeps, as the law requires, the consult records (with the
+        patient's identification and the clinical note), consents and audit entries for the clinical-record retention (docs/operations.md). Recorded in
         the audit log. Refused while the patient has an open consult.
 
 Options:
@@ -104,7 +104,8 @@ await runCli(async () => {
     process.stdout.write(
       `Erased for ${opts.uid} on ${target}: ${r.statsDeleted} call-stats, ${r.signalingDeleted} signaling and ` +
         `${r.invitesDeleted} invite document(s); account ${r.accountDeleted ? 'deleted' : 'not found'}.\n` +
-        `Kept for the clinical-record retention: ${r.kept.consults} consult record(s), ${r.kept.consents} consent document(s) and their audit entries.\n` +
+        `Kept for the clinical-record retention (20 years, Lei 13.787/2018; LGPD art. 16 I): ${r.kept.consults} consult record(s), ` +
+        `${r.kept.identities} patient identification(s), ${r.kept.notes} clinical note(s), ${r.kept.consents} consent document(s) and their audit entries.\n` +
         'Recorded as subject.erased in the audit log.\n',
     );
   } catch (error) {

@@ -9,13 +9,27 @@ import { CliError, admin, connect, functionsLib, runCli, usageError } from './li
 const HELP = `Usage: npm run users -- <command> [options]
 
 Commands:
-  add --email E --role clinician|admin [--password P]
-                     Create an account with a role. Without --password a strong one is
-                     generated and printed once: hand it over privately.
-  grant --email E --role clinician|admin
-                     Give an existing account a role (replacing the one it had).
-  revoke --email E   Remove the account's role and sign it out everywhere; the account stays.
-  list               Accounts with an e-mail: email, uid, role (anonymous patients are counted, not listed).
+  add --email E --role clinician|admin [--name N --council C --number X --uf UF] [--password P]
+                     Create an account with a role. A clinician needs the professional
+                     details (CFM 2.314/2022: the patient must know who treats them); an
+                     admin may have them. Without --password a strong one is generated and
+                     printed once: hand it over privately.
+  grant --email E --role clinician|admin [--name N --council C --number X --uf UF]
+                     Give an existing account a role (replacing the one it had). Granting
+                     clinician to an account without professional details needs all four.
+  update --email E [--name N] [--council C] [--number X] [--uf UF]
+                     Change the given professional details, keeping the others and the role.
+  revoke --email E   Remove the account's role and sign it out everywhere; the account and
+                     its professional details stay.
+  list               Accounts with an e-mail: email, uid, role, registration (anonymous
+                     patients are counted, not listed).
+
+Professional details:
+  --name N           As the patient sees it, title included: "Enf. Ana Souza".
+  --council C        The regional council: CRM, COREN, CREFITO, CRO, … (a wrong one lists them all).
+  --number X         The council registration number, with its category suffix if any: 123456-ENF.
+  --uf UF            The council's state: SP, RJ, …
+                     Council, number and UF are accepted in any case and stored upper-case.
 
 Options:
   --project ID       Act on a real Firebase project, with the service-account key named by
@@ -26,8 +40,10 @@ Options:
 Exit codes: 0 done, 1 failed (e.g. no such user), 2 wrong command line.`;
 
 const ROLES = ['clinician', 'admin'];
-const COMMANDS = ['add', 'grant', 'revoke', 'list'];
+const COMMANDS = ['add', 'grant', 'update', 'revoke', 'list'];
 const MIN_PASSWORD = 10;
+const PRO_FIELDS = ['name', 'council', 'number', 'uf'];
+const PRO_FLAGS = PRO_FIELDS.map((field) => `--${field}`).join(', ');
 
 function parse(argv) {
   let parsed;
@@ -39,6 +55,10 @@ function parse(argv) {
         email: { type: 'string' },
         role: { type: 'string' },
         password: { type: 'string' },
+        name: { type: 'string' },
+        council: { type: 'string' },
+        number: { type: 'string' },
+        uf: { type: 'string' },
         project: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -68,8 +88,43 @@ function parse(argv) {
     if (command !== 'add') throw usageError('Only add takes --password.');
     if (values.password.length < MIN_PASSWORD) throw usageError(`The password must have at least ${MIN_PASSWORD} characters.`);
   }
-  return { command, email, role: values.role, password: values.password, project: values.project };
+  const given = givenProfessional(values);
+  const givenFields = Object.keys(given);
+  if (givenFields.length && !['add', 'grant', 'update'].includes(command)) throw usageError(`${command} takes no --${givenFields[0]}.`);
+  if (command === 'update' && !givenFields.length) throw usageError(`update needs at least one of ${PRO_FLAGS}.`);
+  // A clinician must be someone the patient can look up; an admin may also be one.
+  const needsProfessional = (command === 'add' && values.role === 'clinician') || (command !== 'update' && givenFields.length > 0);
+  const professional = needsProfessional ? completeProfessional(given, command) : null;
+  return { command, email, role: values.role, password: values.password, professional, changes: given, project: values.project };
 }
+
+let identityModule;
+/** The functions' own checks of a professional (lib/identity), loaded on first use. */
+const identity = () => (identityModule ??= functionsLib('lib/identity'));
+
+const trimmed = (value) => value.trim();
+const upperCase = (value) => value.trim().toUpperCase();
+const NORMALISE = { name: trimmed, council: upperCase, number: upperCase, uf: upperCase };
+
+/** The professional fields given on the command line, written the way they are stored. */
+function givenProfessional(values) {
+  return Object.fromEntries(PRO_FIELDS.filter((field) => values[field] !== undefined).map((field) => [field, NORMALISE[field](values[field])]));
+}
+
+function completeProfessional(given, command) {
+  const missing = PRO_FIELDS.find((field) => given[field] === undefined);
+  if (missing) throw usageError(`${command} needs --${missing}: the professional details are all of ${PRO_FLAGS}.`);
+  return checkedProfessional(given);
+}
+
+function checkedProfessional({ name, council, number, uf }) {
+  const problem = identity().professionalProblem({ name, council, number, uf });
+  if (problem) throw usageError(problem);
+  return { name, council, number, uf };
+}
+
+const sameProfessional = (a, b) => PRO_FIELDS.every((field) => a?.[field] === b?.[field]);
+const registrationDetails = (pro) => (pro ? { council: pro.council, number: pro.number, uf: pro.uf } : {});
 
 function operator() {
   try {
@@ -79,7 +134,7 @@ function operator() {
   }
 }
 
-/** Appends a 'user.added' / 'role.granted' / 'role.revoked' entry to the system audit chain. */
+/** Appends a 'user.added' / 'role.granted' / 'role.revoked' / 'professional.updated' entry to the system audit chain. */
 async function audit(db, action, details) {
   const { appendSystemAudit } = functionsLib('audit/append');
   try {
@@ -106,8 +161,9 @@ async function userByEmail(auth, email) {
 }
 
 const roleOf = (user) => (typeof user.customClaims?.role === 'string' ? user.customClaims.role : null);
+const professionalOfUser = (user) => identity().professionalOf(user.customClaims?.pro);
 
-async function add(auth, db, { email, role, password }) {
+async function add(auth, db, { email, role, password, professional }) {
   const chosen = password ?? randomBytes(15).toString('base64url');
   let user;
   try {
@@ -120,26 +176,59 @@ async function add(auth, db, { email, role, password }) {
     throw error;
   }
   try {
-    await auth.setCustomUserClaims(user.uid, { role });
+    await auth.setCustomUserClaims(user.uid, { role, ...(professional ? { pro: professional } : {}) });
   } catch (error) {
     await auth.deleteUser(user.uid).catch(() => undefined);
     throw error;
   }
-  await audit(db, 'user.added', { targetUid: user.uid, role });
-  console.log(`Added ${email} as ${role} (uid ${user.uid}).`);
+  await audit(db, 'user.added', { targetUid: user.uid, role, ...registrationDetails(professional) });
+  const who = professional ? `, ${identity().formatProfessional(professional)}` : '';
+  console.log(`Added ${email} as ${role}${who} (uid ${user.uid}).`);
   if (!password) console.log(`Password: ${chosen}\n(shown only now: hand it over privately and ask for it to be changed.)`);
 }
 
-async function grant(auth, db, { email, role }) {
+async function grant(auth, db, { email, role, professional }) {
   const user = await userByEmail(auth, email);
   const previousRole = roleOf(user);
+  const current = professionalOfUser(user);
   if (previousRole === role) {
-    console.log(`${email} is already ${role}; nothing changed.`);
+    alreadyGranted(email, role, professional, current);
     return;
   }
-  await auth.setCustomUserClaims(user.uid, { ...(user.customClaims ?? {}), role });
-  await audit(db, 'role.granted', { targetUid: user.uid, role, previousRole });
+  if (role === 'clinician' && !professional && !current) {
+    throw usageError(`${email} has no professional details, which a clinician needs: grant with all of ${PRO_FLAGS}.`);
+  }
+  await auth.setCustomUserClaims(user.uid, { ...(user.customClaims ?? {}), role, ...(professional ? { pro: professional } : {}) });
+  await audit(db, 'role.granted', { targetUid: user.uid, role, previousRole, ...registrationDetails(professional) });
   console.log(`${email} (uid ${user.uid}) is now ${role}${previousRole ? ` (was ${previousRole})` : ''}. It takes effect at the next sign-in or within an hour.`);
+}
+
+/** A grant of the role the account already has: changes nothing, and points to update for the details. */
+function alreadyGranted(email, role, professional, current) {
+  if (professional && !sameProfessional(professional, current)) {
+    throw new CliError(`${email} is already ${role}; to change its professional details use \`npm run users -- update --email ${email}\` with the flags to change.`);
+  }
+  const hint = role === 'clinician' && !current ? ` It has no professional details: add them with \`npm run users -- update --email ${email}\` and ${PRO_FLAGS}.` : '';
+  console.log(`${email} is already ${role}; nothing changed.${hint}`);
+}
+
+async function update(auth, db, { email, changes }) {
+  const user = await userByEmail(auth, email);
+  const current = professionalOfUser(user);
+  const missing = PRO_FIELDS.find((field) => changes[field] === undefined);
+  if (!current && missing) throw usageError(`${email} has no professional details yet, so update needs all of ${PRO_FLAGS}; --${missing} is missing.`);
+  const next = checkedProfessional({ ...current, ...changes });
+  const changed = PRO_FIELDS.filter((field) => next[field] !== current?.[field]);
+  if (!changed.length) {
+    console.log(`${email} is already ${identity().formatProfessional(next)}; nothing changed.`);
+    return;
+  }
+  await auth.setCustomUserClaims(user.uid, { ...(user.customClaims ?? {}), pro: next });
+  // Which fields changed, and the registration (public in the council's register); not the name.
+  await audit(db, 'professional.updated', { targetUid: user.uid, ...registrationDetails(next), changed: changed.join(',') });
+  console.log(`Updated the professional details of ${email} (uid ${user.uid}):`);
+  for (const field of changed) console.log(`  ${field}: ${current?.[field] ?? '-'} → ${next[field]}`);
+  console.log(`Now ${identity().formatProfessional(next)}. It takes effect at the next sign-in or within an hour.`);
 }
 
 async function revoke(auth, db, { email }) {
@@ -157,6 +246,11 @@ async function revoke(auth, db, { email }) {
   console.log(`${email} (uid ${user.uid}) no longer has a role (was ${previousRole}) and was signed out.`);
 }
 
+function registrationOfUser(user) {
+  const pro = professionalOfUser(user);
+  return pro ? identity().registrationOf(pro) : '-';
+}
+
 async function list(auth) {
   const rows = [];
   let anonymous = 0;
@@ -165,15 +259,15 @@ async function list(auth) {
     const page = await auth.listUsers(1000, pageToken);
     for (const user of page.users) {
       if (!user.email) anonymous++;
-      else rows.push({ email: user.email, uid: user.uid, role: roleOf(user) ?? '-' });
+      else rows.push({ email: user.email, uid: user.uid, role: roleOf(user) ?? '-', registration: registrationOfUser(user) });
     }
     pageToken = page.pageToken;
   } while (pageToken);
   rows.sort((a, b) => a.email.localeCompare(b.email));
   const width = (key, title) => Math.max(title.length, ...rows.map((r) => r[key].length));
-  const [we, wu] = [width('email', 'EMAIL'), width('uid', 'UID')];
-  console.log(`${'EMAIL'.padEnd(we)}  ${'UID'.padEnd(wu)}  ROLE`);
-  for (const r of rows) console.log(`${r.email.padEnd(we)}  ${r.uid.padEnd(wu)}  ${r.role}`);
+  const [we, wu, wr] = [width('email', 'EMAIL'), width('uid', 'UID'), width('role', 'ROLE')];
+  console.log(`${'EMAIL'.padEnd(we)}  ${'UID'.padEnd(wu)}  ${'ROLE'.padEnd(wr)}  REGISTRATION`);
+  for (const r of rows) console.log(`${r.email.padEnd(we)}  ${r.uid.padEnd(wu)}  ${r.role.padEnd(wr)}  ${r.registration}`);
   console.log(`${rows.length} account${rows.length === 1 ? '' : 's'}${anonymous ? `, plus ${anonymous} anonymous patient session${anonymous === 1 ? '' : 's'} not listed` : ''}.`);
 }
 
@@ -188,6 +282,7 @@ await runCli(async () => {
   const db = admin.firestore().getFirestore(app);
   if (args.command === 'add') await add(auth, db, args);
   else if (args.command === 'grant') await grant(auth, db, args);
+  else if (args.command === 'update') await update(auth, db, args);
   else if (args.command === 'revoke') await revoke(auth, db, args);
   else await list(auth);
 });

@@ -6,8 +6,11 @@ import { PROJECT_ID } from './emulators.mjs';
 export const DEMO_CLINICIAN = {
   email: 'clinica@demo.teleconsulta.test',
   password: 'demo-senha-123',
-  displayName: 'Dra. Ana Souza (demo)',
+  displayName: 'Enf. Ana Souza',
 };
+
+/** Who the demo clinician is to the patient (the `pro` claim, as `npm run users -- add` sets it). */
+export const DEMO_PROFESSIONAL = { name: 'Enf. Ana Souza', council: 'COREN', number: '123456-ENF', uf: 'SP' };
 
 export async function seedDemo(env) {
   Object.assign(process.env, env);
@@ -19,6 +22,6 @@ export async function seedDemo(env) {
   } catch {
     user = await auth.createUser({ ...DEMO_CLINICIAN, emailVerified: true });
   }
-  await auth.setCustomUserClaims(user.uid, { role: 'clinician' });
+  await auth.setCustomUserClaims(user.uid, { role: 'clinician', pro: DEMO_PROFESSIONAL });
   return { uid: user.uid, ...DEMO_CLINICIAN };
 }

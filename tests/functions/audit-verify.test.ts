@@ -6,6 +6,8 @@ import { Timestamp } from 'firebase-admin/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminDb, createUser } from '../support/admin';
 import { clientSession, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../support/emulators';
+import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
+import { shownConsentHash } from '../support/consentText';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -22,10 +24,7 @@ afterAll(async () => {
   await Promise.all(sessions.map((s) => s.close()));
 });
 
-async function hashOf(kind: 'patient' | 'clinician'): Promise<string> {
-  const text = readFileSync(path.join(ROOT, `functions/src/consent/texts/${kind}.pt-BR.md`), 'utf8');
-  return Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))).toString('hex');
-}
+const hashOf = (kind: 'patient' | 'clinician') => shownConsentHash(kind);
 
 /** A consult whose chain has three entries: both consents, then the patient's withdrawal. */
 async function consultWithChain(): Promise<string> {
@@ -42,7 +41,7 @@ async function consultWithChain(): Promise<string> {
     status: 'scheduled', patientProgress: 'link_opened', createdAt: now, updatedAt: now, admittedAt: null,
     endedAt: null, endReason: null, auditHead: { seq: 0, hash: '0'.repeat(64) },
   });
-  const consent = async (kind: 'patient' | 'clinician') => ({ consultId: ref.id, version: '2026-11-01', locale: 'pt-BR', textHash: await hashOf(kind), recording: false });
+  const consent = async (kind: 'patient' | 'clinician') => ({ consultId: ref.id, version: CONSENT_VERSIONS[kind], locale: 'pt-BR', textHash: await hashOf(kind), recording: false });
   await patient.call('recordConsent', await consent('patient'));
   await clinician.call('recordConsent', await consent('clinician'));
   await patient.call('withdrawConsent', { consultId: ref.id });

@@ -13,6 +13,8 @@ import type {
 } from '../../functions/src/lib/api';
 import { adminDb, createUser } from '../support/admin';
 import { clientSession, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../support/emulators';
+import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
+import { shownConsentHash } from '../support/consentText';
 
 const textsDir = path.resolve(__dirname, '../../functions/src/consent/texts');
 const sessions: ClientSession[] = [];
@@ -20,10 +22,7 @@ afterAll(async () => {
   await Promise.all(sessions.map((s) => s.close()));
 });
 
-async function webHash(file: string): Promise<string> {
-  const text = readFileSync(path.join(textsDir, file), 'utf8');
-  return Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))).toString('hex');
-}
+const webHash = (file: 'clinician.pt-BR.md' | 'patient.pt-BR.md') => shownConsentHash(file.startsWith('patient') ? 'patient' : 'clinician');
 
 describe('consent in the life of a consult', () => {
   it('a patient who opened the invite consents, waits, is admitted, withdraws, and the chain holds every step', async () => {
@@ -46,7 +45,7 @@ describe('consent in the life of a consult', () => {
     expect(redeemed).toMatchObject({ status: 'scheduled', consentRecorded: false });
 
     await clinician.call<unknown, RecordConsentResult>('recordConsent', {
-      consultId, version: '2026-11-01', locale: 'pt-BR', textHash: await webHash('clinician.pt-BR.md'), recording: false,
+      consultId, version: CONSENT_VERSIONS.clinician, locale: 'pt-BR', textHash: await webHash('clinician.pt-BR.md'), recording: false,
     });
     const consented = await patient.call<unknown, RecordConsentResult>('recordConsent', {
       consultId, version: redeemed.consentVersion, locale: 'pt-BR', textHash: await webHash('patient.pt-BR.md'), recording: false,

@@ -8,16 +8,11 @@ import type { RecordConsentRequest, RecordConsentResult, WithdrawConsentResult }
 import type { ConsultStatus } from '../../functions/src/lib/model';
 import { adminDb, createUser } from '../support/admin';
 import { clientSession, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../support/emulators';
+import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
+import { shownConsentHash } from '../support/consentText';
 
-const VERSION = '2026-11-01';
-const textsDir = path.resolve(__dirname, '../../functions/src/consent/texts');
-
-/** What the web does: SHA-256 with SubtleCrypto over the .md file's text encoded as UTF-8. */
-async function webHash(kind: 'patient' | 'clinician', locale: 'pt-BR' | 'en'): Promise<string> {
-  const text = readFileSync(path.join(textsDir, `${kind}.${locale}.md`), 'utf8');
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Buffer.from(digest).toString('hex');
-}
+const VERSION = CONSENT_VERSIONS.patient;
+const webHash = shownConsentHash;
 
 const sessions: ClientSession[] = [];
 function session(): ClientSession {

@@ -194,7 +194,7 @@ describe('redeemInvite', () => {
       people.map((p) =>
         redeemInviteWith(adminDb(), systemClock, {
           data: { consultId, secret },
-          caller: { uid: p.uid, role: null, anonymous: true },
+          caller: { uid: p.uid, role: null, anonymous: true, professional: null },
           request: { ipPrefix: null, userAgent: 'tests' },
         }),
       ),

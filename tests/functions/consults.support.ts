@@ -7,6 +7,7 @@ import type { ScheduleConsultRequest, ScheduleConsultResult } from '../../functi
 import type { AuditEntry, ConsentDoc, ConsultDoc } from '../../functions/src/lib/model';
 import { adminDb, createUser } from '../support/admin';
 import { PROJECT_ID, REGION, clientSession, functionsOrigin, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../support/emulators';
+import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
 
 export interface Person {
   session: ClientSession;
@@ -83,7 +84,7 @@ export async function arrangeConsentAndWaiting(consultId: string, patientUid: st
   const consent: ConsentDoc<Timestamp> = {
     uid: patientUid,
     kind: 'patient',
-    textVersion: '2026-11-01',
+    textVersion: CONSENT_VERSIONS.patient,
     locale: 'pt-BR',
     textHash: '0'.repeat(64),
     recording: false,

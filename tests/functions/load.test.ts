@@ -10,6 +10,7 @@ import { adminDb, createUser } from '../support/admin';
 import { call, mapLimit, rawCall, signInPassword, signUpAnonymous, type CallableAnswer, type SignedIn } from '../support/callableHttp';
 import type { RecordConsentRequest, RedeemInviteResult, ScheduleConsultResult } from '../../functions/src/lib/api';
 import { verifyChain, type ChainedFields } from '../../functions/src/audit/chain';
+import { shownConsentText } from '../support/consentText';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** 200 by default; TC_LOAD_CONSULTS (a multiple of 4) shrinks it for a quick local run. */
@@ -59,7 +60,7 @@ const ok = (a: CallableAnswer) => a.httpStatus === 200 && a.status === null;
 describe(`load: ${CONSULTS} consults at once`, () => {
   const consults: Planned[] = [];
   const textHash = createHash('sha256')
-    .update(readFileSync(path.join(ROOT, 'functions/src/consent/texts/patient.pt-BR.md'), 'utf8'), 'utf8')
+    .update(shownConsentText('patient'), 'utf8')
     .digest('hex');
 
   beforeAll(async () => {

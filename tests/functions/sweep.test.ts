@@ -12,6 +12,7 @@ import { call, mapLimit, rawCall, signInPassword, signUpAnonymous, type SignedIn
 import { CALLABLE_NAMES, malformedPayloads, type CallableName, type Json, type MalformedPayload, vanishingPrototypeKeys } from '../support/payloads';
 import type { RecordConsentRequest, RedeemInviteResult, ScheduleConsultResult } from '../../functions/src/lib/api';
 import { verifyChain, type ChainedFields } from '../../functions/src/audit/chain';
+import { shownConsentText } from '../support/consentText';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CONCURRENCY = 4;
@@ -37,12 +38,28 @@ interface Arranged {
    * One consult in the waiting room (redeemed, consented) per callable that could change it, so
    * that a request wrongly accepted by one callable shows as a change, and no sweep masks another.
    */
-  waiting: Record<'cancelConsult' | 'rescheduleConsult' | 'announceDelay' | 'admitPatient' | 'endConsult' | 'withdrawConsent' | 'getIceServers', PatientConsult>;
+  waiting: Record<WaitingFor, PatientConsult>;
+  /** Likewise, one consult in the call (admitted) per callable that writes to one. */
+  admitted: Record<AdmittedFor, PatientConsult>;
   /** Another clinician's consult. */
   foreign: string;
   foreignClinician: SignedIn;
   patientConsent: { version: string; textHash: string };
 }
+
+const WAITING_FOR = [
+  'cancelConsult',
+  'rescheduleConsult',
+  'announceDelay',
+  'admitPatient',
+  'endConsult',
+  'withdrawConsent',
+  'getIceServers',
+  'identifyPatient',
+] as const;
+type WaitingFor = (typeof WAITING_FOR)[number];
+const ADMITTED_FOR = ['confirmIdentity', 'saveRecord'] as const;
+type AdmittedFor = (typeof ADMITTED_FOR)[number];
 
 interface PatientConsult {
   consultId: string;
@@ -76,7 +93,7 @@ async function schedule(by: SignedIn, label: string) {
 }
 
 function patientConsentText(): { textHash: string } {
-  const text = readFileSync(path.join(ROOT, 'functions/src/consent/texts/patient.pt-BR.md'), 'utf8');
+  const text = shownConsentText('patient');
   return { textHash: createHash('sha256').update(text, 'utf8').digest('hex') };
 }
 
@@ -107,13 +124,18 @@ async function arrange(): Promise<Arranged> {
     redeemed(doctor, 'Sweep unconsented'),
     schedule(otherDoctor, 'Sweep foreign'),
   ]);
-  const names = ['cancelConsult', 'rescheduleConsult', 'announceDelay', 'admitPatient', 'endConsult', 'withdrawConsent', 'getIceServers'] as const;
-  const waiting = await mapLimit(names, 3, (name) => inWaitingRoom(doctor, `Sweep ${name}`));
+  const waiting = await mapLimit(WAITING_FOR, 3, (name) => inWaitingRoom(doctor, `Sweep ${name}`));
+  const admitted = await mapLimit(ADMITTED_FOR, 3, async (name) => {
+    const consult = await inWaitingRoom(doctor, `Sweep ${name}`);
+    await call('admitPatient', { consultId: consult.consultId }, doctor.idToken);
+    return consult;
+  });
   return {
     clinician: doctor,
     open,
     unconsented: { consultId: unconsented.consultId, patient: unconsented.patient },
-    waiting: Object.fromEntries(names.map((name, i) => [name, waiting[i]!])) as Arranged['waiting'],
+    waiting: Object.fromEntries(WAITING_FOR.map((name, i) => [name, waiting[i]!])) as Arranged['waiting'],
+    admitted: Object.fromEntries(ADMITTED_FOR.map((name, i) => [name, admitted[i]!])) as Arranged['admitted'],
     foreign: foreign.consultId,
     foreignClinician: otherDoctor,
     patientConsent: { version: unconsented.consentVersion, ...patientConsentText() },
@@ -121,7 +143,13 @@ async function arrange(): Promise<Arranged> {
 }
 
 function arrangedIds(world: Arranged): string[] {
-  return [world.open.consultId, world.unconsented.consultId, world.foreign, ...Object.values(world.waiting).map((w) => w.consultId)];
+  return [
+    world.open.consultId,
+    world.unconsented.consultId,
+    world.foreign,
+    ...Object.values(world.waiting).map((w) => w.consultId),
+    ...Object.values(world.admitted).map((w) => w.consultId),
+  ];
 }
 
 // ---- What Firestore holds about the arranged consults, to compare before and after.
@@ -203,8 +231,9 @@ interface Target {
 
 function targets(world: Arranged): Record<CallableName, Target> {
   const clinicianOnly = async () => [world.clinician];
-  const ref = (name: keyof Arranged['waiting']) => ({ consultId: world.waiting[name].consultId });
-  const patientOf = (name: keyof Arranged['waiting']) => async () => [world.waiting[name].patient];
+  const ref = (name: WaitingFor) => ({ consultId: world.waiting[name].consultId });
+  const patientOf = (name: WaitingFor) => async () => [world.waiting[name].patient];
+  const inCall = (name: AdmittedFor) => ({ consultId: world.admitted[name].consultId });
   return {
     scheduleConsult: {
       valid: { patientLabel: 'Paciente Sweep', scheduledFor: isoInDays(2), durationMinutes: 30 },
@@ -228,6 +257,22 @@ function targets(world: Arranged): Record<CallableName, Target> {
     },
     withdrawConsent: { valid: ref('withdrawConsent'), callers: patientOf('withdrawConsent') },
     getIceServers: { valid: ref('getIceServers'), callers: patientOf('getIceServers') },
+    // The waiting patient, who has not said who they are yet: an accepted request would write patientIdentity.
+    identifyPatient: {
+      valid: { ...ref('identifyPatient'), fullName: 'Paciente Sweep da Silva', birthDate: '1958-03-12', cpf: '529.982.247-25' },
+      callers: patientOf('identifyPatient'),
+    },
+    // Admitted, no identity given: an accepted correction would write patientIdentity.
+    confirmIdentity: {
+      valid: {
+        ...inCall('confirmIdentity'),
+        document: 'RG 12.345.678-9',
+        correction: { fullName: 'Paciente Sweep Corrigida', birthDate: '1960-07-01', cpf: '111.444.777-35' },
+      },
+      callers: clinicianOnly,
+    },
+    // Admitted, no record yet: an accepted request would create record/note.
+    saveRecord: { valid: { ...inCall('saveRecord'), text: 'Ferida em cicatrização, sem sinais de infecção.', mode: 'draft' }, callers: clinicianOnly },
   };
 }
 
@@ -272,6 +317,11 @@ describe('bad-input sweep', () => {
     expect(await statusOf(world.open.consultId)).toBe('scheduled');
     expect(await statusOf(world.unconsented.consultId)).toBe('scheduled');
     for (const w of Object.values(world.waiting)) expect(await statusOf(w.consultId)).toBe('waiting');
+    for (const w of Object.values(world.admitted)) expect(await statusOf(w.consultId)).toBe('admitted');
+    const identityOf = async (id: string) => (await db.collection('consults').doc(id).get()).get('patientIdentity') ?? null;
+    expect(await identityOf(world.waiting.identifyPatient.consultId)).toBeNull();
+    expect(await identityOf(world.admitted.confirmIdentity.consultId)).toBeNull();
+    expect((await db.doc(`consults/${world.admitted.saveRecord.consultId}/record/note`).get()).exists).toBe(false);
   });
 
   for (const name of CALLABLE_NAMES) {

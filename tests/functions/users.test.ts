@@ -25,6 +25,11 @@ function cli(script: string, args: string[], env: NodeJS.ProcessEnv = process.en
 }
 const users = (...args: string[]) => cli('users.mjs', args);
 
+const ANA = { name: 'Enf. Ana Souza', council: 'COREN', number: '123456-ENF', uf: 'SP' };
+/** The professional flags of ANA, for add and grant. */
+const ANA_FLAGS = ['--name', ANA.name, '--council', ANA.council, '--number', ANA.number, '--uf', ANA.uf];
+const addClinician = (email: string, password: string) => users('add', '--email', email, '--role', 'clinician', ...ANA_FLAGS, '--password', password);
+
 const freshEmail = (label: string) => `${label}-${randomUUID().slice(0, 8)}@test.teleconsulta.invalid`;
 const claimsOf = async (email: string) => (await getAuth(adminApp()).getUserByEmail(email)).customClaims ?? {};
 
@@ -49,18 +54,32 @@ async function canSignIn(email: string, password: string): Promise<string> {
 
 // Generous: the first call of each function starts a cold worker, slow on a loaded machine.
 describe('users CLI', { timeout: 180_000 }, () => {
-  it('adds a clinician with the given password, sets the role claim and audits it on the system chain', async () => {
+  it('adds a clinician with the given password, sets the role and professional claims and audits it on the system chain', async () => {
     const email = freshEmail('clinician');
-    const run = await users('add', '--email', email, '--role', 'clinician', '--password', 'uma-senha-longa-1');
+    const run = await addClinician(email, 'uma-senha-longa-1');
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain(email);
+    expect(run.stdout).toContain('Enf. Ana Souza — COREN-SP 123456-ENF');
     expect(run.stdout).not.toContain('uma-senha-longa-1');
-    expect(await claimsOf(email)).toEqual({ role: 'clinician' });
+    expect(await claimsOf(email)).toEqual({ role: 'clinician', pro: ANA });
     const uid = await canSignIn(email, 'uma-senha-longa-1');
     const audit = await systemAuditAbout(uid);
     expect(audit.map((e) => e.action)).toEqual(['user.added']);
-    expect(audit[0]).toMatchObject({ actorRole: 'system', actorUid: null, context: { targetUid: uid, role: 'clinician', via: 'users-cli' } });
+    expect(audit[0]).toMatchObject({
+      actorRole: 'system',
+      actorUid: null,
+      context: { targetUid: uid, role: 'clinician', council: 'COREN', uf: 'SP', via: 'users-cli' },
+    });
     expect(JSON.stringify(audit[0])).not.toContain('uma-senha-longa-1');
+    expect(JSON.stringify(audit[0])).not.toContain('Ana Souza');
+  });
+
+  it('takes council, number and UF in any case and the name with spaces around, and stores them tidy', async () => {
+    const email = freshEmail('tidy');
+    const run = await users('add', '--email', email, '--role', 'clinician', '--name', '  Dr. João Lima ', '--council', 'crm',
+      '--number', '98765', '--uf', 'rj', '--password', 'senha-arrumada-1');
+    expect(run.code, run.stderr).toBe(0);
+    expect(await claimsOf(email)).toEqual({ role: 'clinician', pro: { name: 'Dr. João Lima', council: 'CRM', number: '98765', uf: 'RJ' } });
   });
 
   it('prints a generated password when none is given, and that password signs in', async () => {
@@ -74,18 +93,25 @@ describe('users CLI', { timeout: 180_000 }, () => {
     await expect(canSignIn(email, password!)).resolves.toMatch(/\S/);
   });
 
-  it('grants a new role, revokes it, and audits both with the previous role', async () => {
+  it('adds an admin with professional details when all four are given', async () => {
+    const email = freshEmail('admin-pro');
+    const run = await users('add', '--email', email, '--role', 'admin', ...ANA_FLAGS);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await claimsOf(email)).toEqual({ role: 'admin', pro: ANA });
+  });
+
+  it('grants a new role, revokes it, and audits both with the previous role; the professional details stay', async () => {
     const email = freshEmail('roles');
-    expect((await users('add', '--email', email, '--role', 'clinician', '--password', 'outra-senha-longa')).code).toBe(0);
+    expect((await addClinician(email, 'outra-senha-longa')).code).toBe(0);
     const { uid } = await getAuth(adminApp()).getUserByEmail(email);
 
     const granted = await users('grant', '--email', email, '--role', 'admin');
     expect(granted.code, granted.stderr).toBe(0);
-    expect(await claimsOf(email)).toEqual({ role: 'admin' });
+    expect(await claimsOf(email)).toEqual({ role: 'admin', pro: ANA });
 
     const revoked = await users('revoke', '--email', email);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect(await claimsOf(email)).toEqual({});
+    expect(await claimsOf(email)).toEqual({ pro: ANA });
 
     const audit = await systemAuditAbout(uid);
     expect(audit.map((e) => e.action)).toEqual(['user.added', 'role.granted', 'role.revoked']);
@@ -93,9 +119,31 @@ describe('users CLI', { timeout: 180_000 }, () => {
     expect(audit[2]!.context).toMatchObject({ previousRole: 'admin' });
   });
 
+  it('needs the professional details to grant clinician to an account without them, and keeps them once given', async () => {
+    const email = freshEmail('promoted');
+    expect((await users('add', '--email', email, '--role', 'admin', '--password', 'senha-promovida-1')).code).toBe(0);
+    const { uid } = await getAuth(adminApp()).getUserByEmail(email);
+
+    const bare = await users('grant', '--email', email, '--role', 'clinician');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/no professional details.*--name, --council, --number, --uf/);
+    expect(await claimsOf(email)).toEqual({ role: 'admin' });
+
+    const partial = await users('grant', '--email', email, '--role', 'clinician', '--name', ANA.name);
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toMatch(/needs --council/);
+
+    const granted = await users('grant', '--email', email, '--role', 'clinician', ...ANA_FLAGS);
+    expect(granted.code, granted.stderr).toBe(0);
+    expect(await claimsOf(email)).toEqual({ role: 'clinician', pro: ANA });
+    const audit = await systemAuditAbout(uid);
+    expect(audit.map((e) => e.action)).toEqual(['user.added', 'role.granted']);
+    expect(audit[1]!.context).toMatchObject({ role: 'clinician', previousRole: 'admin', council: 'COREN', uf: 'SP' });
+  });
+
   it('changes nothing, and audits nothing, when the role is already as asked', async () => {
     const email = freshEmail('same');
-    await users('add', '--email', email, '--role', 'clinician', '--password', 'mais-uma-senha-longa');
+    await addClinician(email, 'mais-uma-senha-longa');
     const { uid } = await getAuth(adminApp()).getUserByEmail(email);
     const again = await users('grant', '--email', email, '--role', 'clinician');
     expect(again.code).toBe(0);
@@ -103,15 +151,76 @@ describe('users CLI', { timeout: 180_000 }, () => {
     expect((await systemAuditAbout(uid)).map((e) => e.action)).toEqual(['user.added']);
   });
 
-  it('lists accounts with their e-mail, uid and role', async () => {
+  it('updates the given professional details, keeping the others, the role and the other claims', async () => {
+    const email = freshEmail('update');
+    await addClinician(email, 'senha-atualizada-1');
+    const { uid } = await getAuth(adminApp()).getUserByEmail(email);
+    await getAuth(adminApp()).setCustomUserClaims(uid, { ...(await claimsOf(email)), beta: true });
+
+    const run = await users('update', '--email', email, '--number', '777777-enf');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('number: 123456-ENF → 777777-ENF');
+    expect(run.stdout).toContain('It takes effect at the next sign-in or within an hour.');
+    expect(await claimsOf(email)).toEqual({ role: 'clinician', pro: { ...ANA, number: '777777-ENF' }, beta: true });
+  });
+
+  it('audits an update as professional.updated, without the name', async () => {
+    const email = freshEmail('update-audit');
+    await addClinician(email, 'senha-auditada-1');
+    const { uid } = await getAuth(adminApp()).getUserByEmail(email);
+
+    const run = await users('update', '--email', email, '--name', 'Enf. Ana Souza Lima', '--uf', 'mg');
+    expect(run.code, run.stderr).toBe(0);
+    expect((await claimsOf(email)).pro).toEqual({ ...ANA, name: 'Enf. Ana Souza Lima', uf: 'MG' });
+    const audit = await systemAuditAbout(uid);
+    expect(audit.map((e) => e.action)).toEqual(['user.added', 'professional.updated']);
+    expect(audit[1]).toMatchObject({
+      actorRole: 'system',
+      actorUid: null,
+      context: { targetUid: uid, council: 'COREN', number: '123456-ENF', uf: 'MG', changed: 'name,uf', via: 'users-cli' },
+    });
+    expect(JSON.stringify(audit[1]!.context)).not.toContain('Souza');
+  });
+
+  it('says nothing changed, and audits nothing, when an update gives the details the account has', async () => {
+    const email = freshEmail('update-same');
+    await addClinician(email, 'senha-sem-mudar-1');
+    const { uid } = await getAuth(adminApp()).getUserByEmail(email);
+    const run = await users('update', '--email', email, '--council', 'coren', '--uf', 'SP');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/nothing changed/);
+    expect((await systemAuditAbout(uid)).map((e) => e.action)).toEqual(['user.added']);
+  });
+
+  it('needs all four details to update an account that has none, and refuses invalid ones', async () => {
+    const email = freshEmail('update-none');
+    await users('add', '--email', email, '--role', 'admin', '--password', 'senha-sem-registro');
+    const partial = await users('update', '--email', email, '--number', '123');
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toMatch(/has no professional details yet.*--name is missing/);
+
+    const invalid = await users('update', '--email', email, ...ANA_FLAGS.slice(0, -1), 'XX');
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('The state (UF) must be a Brazilian state abbreviation such as SP.');
+    expect(await claimsOf(email)).toEqual({ role: 'admin' });
+
+    const complete = await users('update', '--email', email, ...ANA_FLAGS);
+    expect(complete.code, complete.stderr).toBe(0);
+    expect(await claimsOf(email)).toEqual({ role: 'admin', pro: ANA });
+  });
+
+  it('lists accounts with their e-mail, uid, role and registration', async () => {
     const email = freshEmail('listed');
-    await users('add', '--email', email, '--role', 'clinician', '--password', 'senha-para-lista-1');
+    const plain = freshEmail('listed-admin');
+    await addClinician(email, 'senha-para-lista-1');
+    await users('add', '--email', plain, '--role', 'admin', '--password', 'senha-para-lista-2');
     const { uid } = await getAuth(adminApp()).getUserByEmail(email);
     const run = await users('list');
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^EMAIL\s+UID\s+ROLE$/m);
-    const line = run.stdout.split('\n').find((l) => l.startsWith(email));
-    expect(line?.split(/\s+/)).toEqual([email, uid, 'clinician']);
+    expect(run.stdout).toMatch(/^EMAIL\s+UID\s+ROLE\s+REGISTRATION$/m);
+    const lines = run.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith(email))?.split(/\s+/)).toEqual([email, uid, 'clinician', 'COREN-SP', '123456-ENF']);
+    expect(lines.find((l) => l.startsWith(plain))?.split(/\s+/).slice(2)).toEqual(['admin', '-']);
   });
 
   it.each([
@@ -123,6 +232,19 @@ describe('users CLI', { timeout: 180_000 }, () => {
     [['add', '--email', 'a@b.example', '--role', 'nurse'], /Invalid role "nurse"/],
     [['add', '--email', 'a@b.example', '--role', 'admin', '--password', 'short'], /at least 10 characters/],
     [['list', '--colour'], /Unknown option/],
+    [['add', '--email', 'a@b.example', '--role', 'clinician', '--council', 'COREN', '--number', '1', '--uf', 'SP'], /add needs --name/],
+    [['add', '--email', 'a@b.example', '--role', 'clinician', '--name', 'Enf. Ana', '--number', '1', '--uf', 'SP'], /add needs --council/],
+    [['add', '--email', 'a@b.example', '--role', 'admin', '--name', 'Enf. Ana'], /add needs --council/],
+    [['add', '--email', 'a@b.example', '--role', 'clinician', '--name', 'Enf. Ana', '--council', 'CRX', '--number', '1', '--uf', 'SP'],
+      /The council must be one of CRM, COREN, /],
+    [['add', '--email', 'a@b.example', '--role', 'clinician', '--name', 'Enf. Ana', '--council', 'COREN', '--number', '12.345', '--uf', 'SP'],
+      /The registration number must be digits/],
+    [['add', '--email', 'a@b.example', '--role', 'clinician', '--name', 'Enf. Ana', '--council', 'COREN', '--number', '1', '--uf', 'XX'],
+      /The state \(UF\) must be a Brazilian state abbreviation/],
+    [['add', '--email', 'a@b.example', '--role', 'clinician', '--name', 'Al', '--council', 'COREN', '--number', '1', '--uf', 'SP'],
+      /The name must have at least 3 characters/],
+    [['update', '--email', 'a@b.example'], /update needs at least one of --name, --council, --number, --uf/],
+    [['revoke', '--email', 'a@b.example', '--uf', 'SP'], /revoke takes no --uf/],
   ])('refuses the command line %j with exit code 2 and a sentence', async (args, message) => {
     const run = await users(...args);
     expect(run.code).toBe(2);
@@ -131,7 +253,7 @@ describe('users CLI', { timeout: 180_000 }, () => {
 
   it('says when the user does not exist, with exit code 1', async () => {
     const email = freshEmail('missing');
-    for (const args of [['grant', '--email', email, '--role', 'admin'], ['revoke', '--email', email]]) {
+    for (const args of [['grant', '--email', email, '--role', 'admin'], ['revoke', '--email', email], ['update', '--email', email, '--uf', 'RJ']]) {
       const run = await users(...args);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(`No account with the e-mail ${email}`);
@@ -140,11 +262,11 @@ describe('users CLI', { timeout: 180_000 }, () => {
 
   it('refuses to add an e-mail that already has an account and points to grant', async () => {
     const email = freshEmail('twice');
-    await users('add', '--email', email, '--role', 'clinician', '--password', 'senha-duas-vezes');
+    await addClinician(email, 'senha-duas-vezes');
     const run = await users('add', '--email', email, '--role', 'admin');
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/already exists.*grant/);
-    expect(await claimsOf(email)).toEqual({ role: 'clinician' });
+    expect(await claimsOf(email)).toEqual({ role: 'clinician', pro: ANA });
   });
 
   it('says to start the emulators when they are not running', async () => {
@@ -179,5 +301,6 @@ describe('users CLI', { timeout: 180_000 }, () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Usage: npm run users -- <command>/);
     expect(run.stdout).toMatch(/--project ID/);
+    expect(run.stdout).toMatch(/update --email E \[--name N\] \[--council C\] \[--number X\] \[--uf UF\]/);
   });
 });

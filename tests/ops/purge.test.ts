@@ -6,7 +6,7 @@ import type { ConsultDoc } from '../../functions/src/lib/model';
 import { purge, yearsBefore } from '../../functions/src/ops/purge';
 import { DEFAULT_RETENTION } from '../../functions/src/ops/retention';
 import { isolatedProject } from './isolated';
-import { DAY, HOUR, ts, seedAudit, seedConsent, seedConsult, seedInvite, seedPeer, seedStats, statsDoc } from './seed';
+import { DAY, HOUR, ts, seedAudit, seedConsent, seedConsult, seedInvite, seedPeer, seedRecord, seedStats, statsDoc } from './seed';
 
 const NOW = Date.UTC(2026, 10, 25, 6, 0, 0); // 03:00 in São Paulo, when the job runs
 const clock = () => fixedClock(NOW);
@@ -149,13 +149,17 @@ describe('purge: the clinical record', () => {
       await db.doc(`consults/${id}/consents/patient-1-withdrawal`).set({ uid: 'patient-1', withdrawnAt: new Date(at), userAgent: 'test' });
       await seedAudit(db, id, 'consent.recorded', at, { uid: 'patient-1', role: 'patient' });
       await seedAudit(db, id, 'consult.ended', at, { uid: 'clinician-1', role: 'clinician' });
+      await seedRecord(db, id, at);
     }
 
     const result = await purge(db, clock(), DEFAULT_RETENTION);
 
-    expect(result).toMatchObject({ recordsDeleted: 1, auditEntriesDeleted: 2 });
+    expect(result).toMatchObject({ recordsDeleted: 1, auditEntriesDeleted: 2, recordsKept: 1 });
     expect(await consult(db, gone)).toBeUndefined();
     expect((await db.collection(`consults/${gone}/consents`).get()).size).toBe(0);
+    expect((await db.doc(`consults/${gone}/record/note`).get()).exists).toBe(false);
+    expect((await db.doc(`consults/${kept}/record/note`).get()).data()).toMatchObject({ note: 'Curativo trocado.' });
+    expect((await consult(db, kept))!.patientIdentity).toMatchObject({ fullName: 'Maria da Silva Souza' });
     expect(await chainOf(db, gone)).toHaveLength(0);
 
     const keptConsult = (await consult(db, kept))!;
@@ -184,7 +188,9 @@ describe('purge: its own audit trail', () => {
     const second = await purge(db, fixedClock(NOW + DAY), DEFAULT_RETENTION);
 
     expect(first).toMatchObject({ signalingDeleted: 1, statsDeleted: 1 });
-    expect(Object.values(second).every((n) => n === 0)).toBe(true);
+    const { recordsKept, ...removed } = second;
+    expect(Object.values(removed).every((n) => n === 0)).toBe(true);
+    expect(recordsKept).toBe(1);
     const system = await chainOf(db, null);
     const head = (await db.doc('system/auditHead').get()).data() as { seq: number; hash: string };
     expect(verifyChain(system, head)).toMatchObject({ ok: true, length: 2 });

@@ -1,7 +1,8 @@
 // Documents shaped like functions/src/lib/model.ts, written straight with the admin SDK.
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { NO_HEAD } from '../../functions/src/audit/append';
-import type { ConsentDoc, ConsultDoc, ConsultStatus, InviteDoc, PeerDoc, StatsDoc } from '../../functions/src/lib/model';
+import type { ConsentDoc, ConsultDoc, ConsultStatus, InviteDoc, PeerDoc, RecordDoc, StatsDoc } from '../../functions/src/lib/model';
+import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -58,7 +59,7 @@ export async function seedStats(db: Firestore, consultId: string, uid: string, u
 
 export async function seedConsent(db: Firestore, consultId: string, uid: string, kind: 'clinician' | 'patient', acceptedAtMs: number) {
   const consent: ConsentDoc<Timestamp> = {
-    uid, kind, textVersion: '2026-11-01', locale: 'pt-BR', textHash: 'b'.repeat(64), recording: false, userAgent: 'test', acceptedAt: ts(acceptedAtMs),
+    uid, kind, textVersion: CONSENT_VERSIONS[kind], locale: 'pt-BR', textHash: 'b'.repeat(64), recording: false, userAgent: 'test', acceptedAt: ts(acceptedAtMs),
   };
   await db.doc(`consults/${consultId}/consents/${uid}`).set(consent);
 }
@@ -71,5 +72,16 @@ export async function seedAudit(db: Firestore, consultId: string, action: string
     const consult = (await tx.get(ref)).data() as ConsultDoc;
     const head = appendAudit(db, tx, consult.auditHead, { consultId, action, actor, atMs, details: { uid: actor.uid } });
     tx.update(ref, { auditHead: head });
+  });
+}
+
+/** A signed clinical note and the patient's confirmed identity, as saveRecord and confirmIdentity leave them. */
+export async function seedRecord(db: Firestore, consultId: string, atMs: number) {
+  const record: RecordDoc<Timestamp> = {
+    note: 'Curativo trocado.', noteHash: 'c'.repeat(64), savedAt: ts(atMs), signedAt: ts(atMs), signedBy: 'clinician-1', addenda: [],
+  };
+  await db.doc(`consults/${consultId}/record/note`).set(record);
+  await db.doc(`consults/${consultId}`).update({
+    patientIdentity: { fullName: 'Maria da Silva Souza', birthDate: '1958-03-12', cpf: '52998224725', statedBy: 'patient', statedAt: ts(atMs), confirmedAt: ts(atMs), document: null },
   });
 }

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, type ChainedFields } from '../../functions/src/audit/chain';
 import type { ConsultDoc } from '../../functions/src/lib/model';
 import { isolatedProject } from './isolated';
-import { DAY, seedAudit, seedConsent, seedConsult, seedInvite, seedPeer, seedStats } from './seed';
+import { DAY, seedAudit, seedConsent, seedConsult, seedInvite, seedPeer, seedRecord, seedStats } from './seed';
 
 const ROOT = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -41,6 +41,7 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     await seedStats(db, consultId, patientUid, now - DAY);
     await seedStats(db, consultId, 'clinician-1', now - DAY);
     await seedPeer(db, consultId, patientUid); // left behind by a crashed tab
+    await seedRecord(db, consultId, now - DAY);
     await seedAudit(db, consultId, 'invite.redeemed', now - DAY, { uid: patientUid, role: 'patient' });
     await seedAudit(db, consultId, 'consent.recorded', now - DAY, { uid: patientUid, role: 'patient' });
     // Somebody else's consult: untouched by both requests.
@@ -66,6 +67,8 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     expect(c.stats).toMatchObject({ connectMs: 300 });
     expect(c.signaling).toMatchObject({ role: 'patient' });
     expect(c.invite).toEqual({ redeemedBy: patientUid, expiresAt: expect.any(String) });
+    expect(c.consult.patientIdentity).toMatchObject({ fullName: 'Maria da Silva Souza', birthDate: '1958-03-12', cpf: '52998224725' });
+    expect(c.clinicalRecord).toMatchObject({ note: 'Curativo trocado.', signedAt: expect.any(String), addenda: [] });
     expect(data.auditEntries.map((e: { action: string }) => e.action)).toEqual(['invite.redeemed', 'consent.recorded']);
     const text = readFileSync(out, 'utf8');
     expect(text).not.toContain('another-patient');
@@ -75,7 +78,8 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
   it('erase removes stats, signaling, the invite binding and the account, and keeps the record, consents and audit', async () => {
     const { stdout } = await subject(projectId, 'erase', patientUid, '--yes');
     expect(stdout).toContain('1 call-stats, 1 signaling and 1 invite document(s); account deleted');
-    expect(stdout).toContain('Kept for the clinical-record retention: 1 consult record(s), 2 consent document(s)');
+    expect(stdout).toContain('Kept for the clinical-record retention (20 years, Lei 13.787/2018; LGPD art. 16 I): 1 consult record(s), ' +
+      '1 patient identification(s), 1 clinical note(s), 2 consent document(s)');
 
     const base = `consults/${consultId}`;
     expect((await db.doc(`${base}/stats/${patientUid}`).get()).exists).toBe(false);
@@ -88,6 +92,8 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     expect((await db.doc(`${base}/consents/${patientUid}`).get()).exists).toBe(true);
     expect((await db.doc(`${base}/consents/${patientUid}-withdrawal`).get()).exists).toBe(true);
     expect((await db.doc(`${base}/stats/clinician-1`).get()).exists).toBe(true);
+    expect((await db.doc(`${base}/record/note`).get()).exists).toBe(true);
+    expect(consult.patientIdentity).toMatchObject({ fullName: 'Maria da Silva Souza' });
 
     const entries = await chain(db, consultId);
     expect(verifyChain(entries, consult.auditHead)).toMatchObject({ ok: true, length: 3 });

@@ -11,6 +11,8 @@ const closedPaths = [
   { path: 'system/auditHead', what: "the system audit chain's head", all: 'the system documents' },
   { path: 'rateLimits/redeem-198.51.100.0', what: 'a rate limit counter', all: 'the rate limit counters' },
   { path: 'clinicians/clinician-uid', what: 'a document the rules do not name', all: 'a collection the rules do not name' },
+  // record/ is the consult's one clinical subcollection (tests/rules/record.test.ts): a name beside it stays closed.
+  { path: `consults/${CONSULT}/chart/note`, what: 'a consult document the rules do not name', all: 'a consult subcollection the rules do not name' },
 ];
 type ClosedPath = (typeof closedPaths)[number];
 

@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PEER_LIMITS, type ConsultDoc, type ConsultStatus, type PeerDoc, type StatsDoc } from '../../functions/src/lib/model';
+import { TEST_PROFESSIONAL } from '../support/admin';
 
 // Denied writes are what half of these tests expect; the SDK would log each one as a warning.
 setLogLevel('error');
@@ -42,20 +43,21 @@ export interface Actor {
 
 const anonymous: TokenOptions = { firebase: { sign_in_provider: 'anonymous' }, provider_id: 'anonymous' };
 const password: TokenOptions = { firebase: { sign_in_provider: 'password' }, email_verified: true };
+const staff = (role: 'clinician' | 'admin'): TokenOptions => ({ ...password, role, pro: TEST_PROFESSIONAL });
 
 export const ACTORS: Record<ActorName, Actor> = {
   nobody: { name: 'nobody', label: 'someone signed out', uid: null },
   stranger: { name: 'stranger', label: 'a signed-in stranger', uid: 'stranger-uid', token: password },
   otherPatient: { name: 'otherPatient', label: "another consult's patient", uid: 'other-patient-uid', token: anonymous },
   patient: { name: 'patient', label: 'the patient', uid: 'patient-uid', token: anonymous },
-  clinician: { name: 'clinician', label: 'the clinician', uid: 'clinician-uid', token: { ...password, role: 'clinician' } },
+  clinician: { name: 'clinician', label: 'the clinician', uid: 'clinician-uid', token: staff('clinician') },
   otherClinician: {
     name: 'otherClinician',
     label: 'another clinician',
     uid: 'other-clinician-uid',
-    token: { ...password, role: 'clinician' },
+    token: staff('clinician'),
   },
-  admin: { name: 'admin', label: 'an admin', uid: 'admin-uid', token: { ...password, role: 'admin' } },
+  admin: { name: 'admin', label: 'an admin', uid: 'admin-uid', token: staff('admin') },
 };
 
 export const ACTOR_NAMES = Object.keys(ACTORS) as ActorName[];

@@ -16,6 +16,9 @@ export const CALLABLE_NAMES: readonly CallableName[] = [
   'redeemInvite',
   'recordConsent',
   'withdrawConsent',
+  'identifyPatient',
+  'confirmIdentity',
+  'saveRecord',
   'admitPatient',
   'endConsult',
   'getIceServers',
@@ -33,10 +36,26 @@ export type FieldKind =
   | 'textHash'
   | 'recording'
   | 'delayMinutes'
-  | 'delayNote';
+  | 'delayNote'
+  | 'fullName'
+  | 'birthDate'
+  | 'cpf'
+  | 'identityDocument'
+  | 'correction'
+  | 'recordText'
+  | 'recordMode';
 
-/** Kinds whose field takes null as a value (no delay minutes, no note). */
-const NULLABLE: ReadonlySet<FieldKind> = new Set<FieldKind>(['delayMinutes', 'delayNote']);
+/**
+ * Kinds whose field takes null as a value (no delay minutes, no note, no document, no
+ * correction; no CPF where the clinic does not ask, or in a clinician's correction).
+ */
+const NULLABLE: ReadonlySet<FieldKind> = new Set<FieldKind>(['delayMinutes', 'delayNote', 'cpf', 'identityDocument', 'correction']);
+
+/** Free-text kinds where an empty or blank string is a valid value (no note, no document, an empty draft). */
+const BLANK_ALLOWED: ReadonlySet<FieldKind> = new Set<FieldKind>(['delayNote', 'identityDocument', 'recordText']);
+
+/** The fields of a patient identity, as identifyPatient takes them and a correction nests them. */
+export const IDENTITY_FIELDS: Record<string, FieldKind> = { fullName: 'fullName', birthDate: 'birthDate', cpf: 'cpf' };
 
 /** Request fields of each callable (functions/src/lib/api.ts). */
 export const CALLABLE_FIELDS: Record<CallableName, Record<string, FieldKind>> = {
@@ -51,6 +70,9 @@ export const CALLABLE_FIELDS: Record<CallableName, Record<string, FieldKind>> = 
   admitPatient: { consultId: 'consultId' },
   endConsult: { consultId: 'consultId' },
   getIceServers: { consultId: 'consultId' },
+  identifyPatient: { consultId: 'consultId', ...IDENTITY_FIELDS },
+  confirmIdentity: { consultId: 'consultId', document: 'identityDocument', correction: 'correction' },
+  saveRecord: { consultId: 'consultId', text: 'recordText', mode: 'recordMode' },
 };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -126,8 +148,12 @@ function wrongTypes(kind: FieldKind, valid: Json): Array<[string, Json]> {
   ];
   const numeric = kind === 'durationMinutes' || kind === 'delayMinutes';
   const bool = kind === 'recording';
+  // A correction is an object: anything else (strings included) is the wrong type, as is an
+  // object wrapping it (its schema is strict).
+  const object = kind === 'correction';
   return all.filter(([, value]) => {
     if (value === null && NULLABLE.has(kind)) return false;
+    if (object) return true;
     if (numeric) return typeof value !== 'number';
     if (bool) return typeof value !== 'boolean';
     return typeof value !== 'string';
@@ -159,6 +185,63 @@ function badStrings(kind: FieldKind, valid: Json, rand: () => number): Array<[st
   if (kind === 'delayNote') {
     out.push(['150 characters', 'Atrasada '.repeat(17)], ['line separator inside', `${v}\u2028x`], ['escape sequence', `${v}\u001b[31m`]);
     return out.filter(([label]) => label !== 'empty string' && label !== 'whitespace only');
+  }
+  // A patient's full name: free text of 3 to 120 characters on one line (accents, apostrophes and emoji are names too).
+  if (kind === 'fullName') {
+    out.push(
+      ['two characters', 'Jo'],
+      ['121 characters', 'Conceição '.repeat(12) + 'R'],
+      ['line separator inside', `${v}\u2028x`],
+      ['line feed inside', `${v.slice(0, 4)}\n${v.slice(4)}`],
+      ['tab inside', `${v.slice(0, 4)}\t${v.slice(4)}`],
+      ['escape sequence', `${v}\u001b[31m`],
+      ['bidi isolate inside', `${v.slice(0, 4)}\u2066${v.slice(4)}`],
+    );
+    return out;
+  }
+  // The document the patient showed: free text up to 80 characters on one line; blank means none.
+  if (kind === 'identityDocument') {
+    out.push(
+      ['81 characters', 'RG 12.345.678-9 '.repeat(5) + 'X'],
+      ['line separator inside', `${v}\u2028x`],
+      ['line feed inside', `${v.slice(0, 4)}\n${v.slice(4)}`],
+      ['escape sequence', `${v}\u001b[31m`],
+    );
+    return out.filter(([label]) => label !== 'empty string' && label !== 'whitespace only');
+  }
+  // The clinical note: multi-line free text up to 20 000 characters; an empty draft is a draft.
+  // Line breaks and tabs are allowed, every other control character is not.
+  if (kind === 'recordText') {
+    out.push(
+      ['20 001 characters', 'x'.repeat(20_001)],
+      ['line separator inside', `${v}\u2028x`],
+      ['escape sequence', `${v}\u001b[31m`],
+      ['bell inside', `${v.slice(0, 4)}\u0007${v.slice(4)}`],
+      ['vertical tab inside', `${v.slice(0, 4)}\u000b${v.slice(4)}`],
+      ['DEL inside', `${v}\u007f`],
+      ['C1 control inside', `${v}\u0085`],
+      ['bidi isolate inside', `${v.slice(0, 4)}\u2066${v.slice(4)}`],
+    );
+    return out.filter(([label]) => label !== 'empty string' && label !== 'whitespace only');
+  }
+  // A CPF may be typed with its dots, dash and spaces (they are taken out), so a trailing space
+  // or a line separator (\s) leaves a valid one: those are not in this list.
+  if (kind === 'cpf') {
+    out.push(
+      ['zero-width space inside', `${v.slice(0, 4)}\u200b${v.slice(4)}`],
+      ['emoji inside', `${v.slice(0, 4)}🩹${v.slice(4)}`],
+      ['SQL-ish', `${v}' OR '1'='1`],
+      ['random junk', randomString(rand, 12, 'äöü€¿¡ßøπ∑≈ç√∫µ≤≥÷')],
+      ['second check digit off by one', `${v.slice(0, -1)}${(Number(v.slice(-1)) + 1) % 10}`],
+      ['ten digits', '5299822472'],
+      ['twelve digits', '529982247250'],
+      ['one digit eleven times', '111.111.111-11'],
+      ['letters', 'abc.def.ghi-jk'],
+      ['full-width digits', '５２９９８２２４７２５'],
+      ['a CNPJ', '11.222.333/0001-81'],
+      ['21 characters', `${v}${' '.repeat(7)}`],
+    );
+    return out;
   }
   out.push(
     ['zero-width space inside', `${v.slice(0, 4)}\u200b${v.slice(4)}`],
@@ -198,6 +281,50 @@ function badStrings(kind: FieldKind, valid: Json, rand: () => number): Array<[st
     );
   }
   if (kind === 'locale') out.push(['unknown locale', 'xx-YY'], ['case changed', 'PT-br'], ['language only', 'pt']);
+  // The schema takes YYYY-MM-DD; the function then checks the day exists, is not in the future
+  // and is at most 130 years back (so the future here is fixed and far: the list never changes).
+  if (kind === 'birthDate') {
+    out.push(
+      ['30 February', '1958-02-30'],
+      ['month 13', '1958-13-01'],
+      ['day 00', '1958-03-00'],
+      ['year 0000', '0000-01-01'],
+      ['in the future', '2999-01-01'],
+      ['over 130 years back', '1850-01-01'],
+      ['Brazilian order', '12/03/1958'],
+      ['with a time', `${v}T00:00:00Z`],
+      ['two-digit year', v.slice(2)],
+      ['no leading zeros', v.replace(/-0/g, '-')],
+      ['slashes', v.replace(/-/g, '/')],
+      ['full-width digits', '１９５８-03-12'],
+    );
+  }
+  if (kind === 'recordMode') {
+    out.push(['case changed', v.toUpperCase()], ['unknown mode', 'publish'], ['mode in Portuguese', 'rascunho'], ['two modes', 'draft,sign']);
+  }
+  return out;
+}
+
+/**
+ * Objects a nested field cannot take: for a correction, its identity made wrong one field at a
+ * time (missing, the wrong type, a bad string: what identifyPatient's fields refuse), or given
+ * an extra field. A correction's CPF may be null, as the clinician may not know it.
+ */
+function badObjects(kind: FieldKind, valid: Json, rand: () => number): Array<[string, Json]> {
+  if (kind !== 'correction' || valid === null || typeof valid !== 'object' || Array.isArray(valid)) return [];
+  const out: Array<[string, Json]> = [
+    ['empty object', {}],
+    ['with an extra field', { ...valid, statedBy: 'clinician' }],
+    ['with confirmedAt smuggled in', { ...valid, confirmedAt: '2026-01-01T00:00:00Z' }],
+  ];
+  for (const [field, inner] of Object.entries(IDENTITY_FIELDS)) {
+    const v = valid[field] ?? null;
+    out.push([`${field} missing`, without(valid, field)]);
+    for (const [label, value] of wrongTypes(inner, v)) out.push([`${field} as ${label}`, withField(valid, field, value)]);
+    if (typeof v === 'string') {
+      for (const [label, value] of badStrings(inner, v, rand)) out.push([`${field}: ${label}`, withField(valid, field, value)]);
+    }
+  }
   return out;
 }
 
@@ -273,6 +400,7 @@ export function malformedPayloads(name: CallableName, ctx: PayloadContext): Malf
       for (const [label, value] of badStrings(kind, v, rand)) addData(`${field}: ${label}`, withField(valid, field, value));
     }
     for (const [label, value] of badNumbers(kind)) addData(`${field}: ${label}`, withField(valid, field, value));
+    for (const [label, value] of badObjects(kind, v, rand)) addData(`${field}.${label}`, withField(valid, field, value));
     addData(`${field} as 50-level nested object`, withField(valid, field, JSON.parse(nested(50, '"x"')) as Json));
     add(`${field} holds a __proto__ object`, wrap(rawObject(validEntries.map(([k, t]) => [k, k === field ? rawObject([['__proto__', t]]) : t]))));
   }
@@ -315,8 +443,10 @@ export function malformedPayloads(name: CallableName, ctx: PayloadContext): Malf
   const fieldNames = Object.keys(fields);
   for (let i = 0; i < 6; i++) {
     const field = fieldNames[Math.floor(rand() * fieldNames.length)]!;
-    // null means "none" in a nullable field, and an empty note means no note: both are valid there.
-    const choices = NULLABLE.has(fields[field]!) ? junk.filter((j) => j !== null && !(fields[field] === 'delayNote' && typeof j === 'string' && j.trim() === '')) : junk;
+    // null means "none" in a nullable field, and an empty note means no note (an empty draft, no
+    // document): both are valid there.
+    const kind = fields[field]!;
+    const choices = junk.filter((j) => !(j === null && NULLABLE.has(kind)) && !(typeof j === 'string' && j.trim() === '' && BLANK_ALLOWED.has(kind)));
     const value = choices[Math.floor(rand() * choices.length)]!;
     addData(`random mutation #${i + 1}: ${field} = ${JSON.stringify(value)}`, withField(valid, field, value));
   }

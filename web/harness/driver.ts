@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { getAuth } from 'firebase-admin/auth';
 import { FieldValue, Timestamp } from 'firebase-admin/firestore';
 import type { Browser, Page } from 'playwright-core';
-import { adminApp, adminDb } from '../../tests/support/admin';
+import { TEST_PROFESSIONAL, adminApp, adminDb } from '../../tests/support/admin';
 import { launchChromium } from '../../tests/support/browser';
 import { PROJECT_ID, authHost, firestoreHost } from '../../tests/support/emulators';
 import { turnRestCredential } from '../../functions/src/turn/coturn';
@@ -103,7 +103,7 @@ export async function arrangeCall(): Promise<ArrangedCall> {
   }
   return {
     consultId,
-    clinician: { uid: clinicianUid, role: 'clinician', token: await auth.createCustomToken(clinicianUid, { role: 'clinician' }) },
+    clinician: { uid: clinicianUid, role: 'clinician', token: await auth.createCustomToken(clinicianUid, { role: 'clinician', pro: TEST_PROFESSIONAL }) },
     patient: { uid: patientUid, role: 'patient', token: await auth.createCustomToken(patientUid) },
   };
 }

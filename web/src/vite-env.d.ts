@@ -8,6 +8,8 @@ interface ImportMetaEnv {
   readonly VITE_FUNCTIONS_REGION?: string;
   /** JSON {auth, firestore, functions} of host:port, set when building for the emulators. */
   readonly VITE_EMULATORS?: string;
+  /** JSON of the clinic's identity (functions/src/lib/clinic.ts), set by vite.config.ts from functions/.env.<projectId>. */
+  readonly VITE_CLINIC: string;
 }
 
 interface ImportMeta {

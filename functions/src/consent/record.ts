@@ -5,6 +5,8 @@ import { isClosed, nextStatus } from '../consults/status';
 import { consentRef, loadForParticipant, recordChange } from '../consults/store';
 import type { RecordConsentResult } from '../lib/api';
 import { callable, type Caller, type RequestContext } from '../lib/callable';
+import type { ClinicIdentity } from '../lib/clinic';
+import { clinicFromParams } from '../lib/clinicParams';
 import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
@@ -26,6 +28,7 @@ export async function acceptConsent(
   caller: Caller,
   request: RequestContext,
   input: RecordConsentInput,
+  clinic: ClinicIdentity,
 ): Promise<RecordConsentResult> {
   return db.runTransaction(async (tx) => {
     const { consultId } = input;
@@ -38,7 +41,7 @@ export async function acceptConsent(
     if (isClosed(consult.status)) {
       fail('consult_closed', `This consult has ${consult.status === 'cancelled' ? 'been cancelled' : 'ended'}; there is nothing left to consent to.`);
     }
-    const current = consentText(kind, input.locale);
+    const current = consentText(kind, input.locale, clinic);
     if (input.version !== current.version) {
       fail('consent_version_unknown', `Consent version ${input.version} is not the current one (${current.version}). Reload the page to read the current text.`, {
         currentVersion: current.version,
@@ -85,5 +88,5 @@ export async function acceptConsent(
 }
 
 export const recordConsent = callable('recordConsent', zRecordConsentRequest, 'signed-in', ({ data, caller, request }) =>
-  acceptConsent(firestore(), systemClock, caller, request, data),
+  acceptConsent(firestore(), systemClock, caller, request, data, clinicFromParams()),
 );

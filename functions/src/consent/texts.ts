@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { ClinicIdentity } from '../lib/clinic';
+import { fillClinic } from '../lib/clinic';
 import { CONSENT_TEXTS } from './texts.generated';
 import { CONSENT_VERSIONS } from './versions';
 
@@ -9,7 +11,7 @@ export const CONSENT_LOCALES: readonly ConsentLocale[] = ['pt-BR', 'en'];
 export interface ConsentText {
   version: string;
   text: string;
-  /** hex SHA-256 of the text's exact UTF-8 bytes (the .md file as it is); the web hashes the same bytes. */
+  /** hex SHA-256 of the text's exact UTF-8 bytes (the .md template with the clinic filled in); the web hashes the same bytes. */
   hash: string;
 }
 
@@ -19,13 +21,14 @@ export function sha256Hex(text: string): string {
 
 const cache = new Map<string, ConsentText>();
 
-/** The current consent text a person of this kind reads in this locale. */
-export function consentText(kind: ConsentKind, locale: ConsentLocale): ConsentText {
-  const key = `${kind}.${locale}`;
+/** The current consent text a person of this kind reads in this locale, naming this clinic. */
+export function consentText(kind: ConsentKind, locale: ConsentLocale, clinic: ClinicIdentity): ConsentText {
+  const key = `${kind}.${locale}.${clinic.name}.${clinic.cnpj}.${clinic.address}.${clinic.dpoName}.${clinic.dpoEmail}`;
   const cached = cache.get(key);
   if (cached) return cached;
-  const text = CONSENT_TEXTS[key];
-  if (text === undefined) throw new Error(`No consent text ${key}: run \`npm run build -w functions\` to embed texts/${key}.md.`);
+  const template = CONSENT_TEXTS[`${kind}.${locale}`];
+  if (template === undefined) throw new Error(`No consent text ${kind}.${locale}: run \`npm run build -w functions\` to embed texts/${kind}.${locale}.md.`);
+  const text = fillClinic(template, clinic);
   const loaded: ConsentText = { version: CONSENT_VERSIONS[kind], text, hash: sha256Hex(text) };
   cache.set(key, loaded);
   return loaded;

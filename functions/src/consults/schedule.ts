@@ -36,6 +36,10 @@ export async function scheduleConsultWith(
   origin: string,
   { data, caller, request }: CallableContext<ScheduleConsultRequest>,
 ): Promise<ScheduleConsultResult> {
+  // CFM 2.314/2022: the patient knows who treats them, so a consult needs the clinician's registration.
+  const clinician = caller.professional ?? fail('professional_unregistered',
+    'Your account has no professional registration (name, council, number, UF), which the patient is shown. ' +
+    'Ask an administrator to add it with `npm run users -- update`, then sign in again.');
   const nowMs = clock.now();
   const scheduledForMs = Date.parse(data.scheduledFor);
   checkScheduledFor(scheduledForMs, nowMs);
@@ -55,6 +59,7 @@ export async function scheduleConsultWith(
     });
     const consult: StoredConsult = {
       clinicianUid: caller.uid,
+      clinician,
       patientUid: null,
       patientLabel: data.patientLabel,
       scheduledFor: Timestamp.fromMillis(scheduledForMs),

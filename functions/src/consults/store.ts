@@ -10,7 +10,7 @@ import {
 import { appendAudit, type AuditActor } from '../audit/append';
 import type { Caller, RequestContext } from '../lib/callable';
 import { fail } from '../lib/errors';
-import type { ConsentDoc, ConsultDoc, InviteDoc } from '../lib/model';
+import type { ConsentDoc, ConsultDoc, InviteDoc, PatientIdentity, RecordDoc } from '../lib/model';
 
 /**
  * The consult store: where every document of a consult lives (the paths of DESIGN.md), who
@@ -21,6 +21,8 @@ export type StoredConsult = ConsultDoc<Timestamp>;
 export type StoredInvite = InviteDoc<Timestamp>;
 export type StoredConsent = ConsentDoc<Timestamp>;
 export type ParticipantRole = ConsentDoc['kind'];
+export type StoredIdentity = PatientIdentity<Timestamp>;
+export type StoredRecord = RecordDoc<Timestamp>;
 
 // ── where things live ────────────────────────────────────────────────────────────────────
 
@@ -30,6 +32,8 @@ const INVITE = 'invite';
 const CONSENTS = 'consents';
 const PEERS = 'peers';
 const STATS = 'stats';
+const RECORD = 'record';
+const NOTE = 'note';
 
 export const consultsCollection = (db: Firestore): CollectionReference => db.collection(CONSULTS);
 export const newConsultId = (db: Firestore): string => consultsCollection(db).doc().id;
@@ -44,6 +48,9 @@ export const peersRef = (db: Firestore, consultId: string): CollectionReference 
 export const peerRef = (db: Firestore, consultId: string, uid: string): DocumentReference => peersRef(db, consultId).doc(uid);
 export const statsRef = (db: Firestore, consultId: string, uid: string): DocumentReference =>
   consultRef(db, consultId).collection(STATS).doc(uid);
+
+/** The clinician's entry in the chart (RecordDoc): functions write it, its clinician reads it. */
+export const recordRef = (db: Firestore, consultId: string): DocumentReference => consultRef(db, consultId).collection(RECORD).doc(NOTE);
 
 /** Every consult's peers, stats and private documents, for the retention runs. */
 export const everyPeer = (db: Firestore): Query => db.collectionGroup(PEERS);

@@ -89,6 +89,47 @@ export interface AnnounceDelayResult {
   shown: boolean;
 }
 
+export interface PatientIdentityInput {
+  fullName: string;
+  /** YYYY-MM-DD */
+  birthDate: string;
+  /** With or without its dots and dash; required when the clinic asks for it, else null. */
+  cpf: string | null;
+}
+export interface IdentifyPatientRequest extends PatientIdentityInput {
+  consultId: string;
+}
+export interface IdentifyPatientResult {
+  consultId: string;
+  statedAt: string;
+}
+
+export interface ConfirmIdentityRequest {
+  consultId: string;
+  /** The document the patient showed on video ("RG 12.345.678-9"), or null. */
+  document: string | null;
+  /** What the clinician writes instead of what the patient gave (or for a patient who gave nothing), or null. */
+  correction: PatientIdentityInput | null;
+}
+export interface ConfirmIdentityResult {
+  consultId: string;
+  confirmedAt: string;
+}
+
+export interface SaveRecordRequest {
+  consultId: string;
+  text: string;
+  /** draft: save the note (before signing); sign: save and sign it, for good; addendum: add to a signed note. */
+  mode: 'draft' | 'sign' | 'addendum';
+}
+export interface SaveRecordResult {
+  consultId: string;
+  signed: boolean;
+  /** hex SHA-256 of what was saved (the note or the addendum), as in the audit chain. */
+  hash: string;
+  addenda: number;
+}
+
 export interface GetIceServersRequest {
   consultId: string;
 }
@@ -115,6 +156,9 @@ export interface Callables {
   redeemInvite: { request: RedeemInviteRequest; result: RedeemInviteResult };
   recordConsent: { request: RecordConsentRequest; result: RecordConsentResult };
   withdrawConsent: { request: ConsultRef; result: WithdrawConsentResult };
+  identifyPatient: { request: IdentifyPatientRequest; result: IdentifyPatientResult };
+  confirmIdentity: { request: ConfirmIdentityRequest; result: ConfirmIdentityResult };
+  saveRecord: { request: SaveRecordRequest; result: SaveRecordResult };
   admitPatient: { request: ConsultRef; result: StatusResult };
   endConsult: { request: ConsultRef; result: StatusResult };
   getIceServers: { request: GetIceServersRequest; result: GetIceServersResult };

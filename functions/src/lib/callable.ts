@@ -4,6 +4,7 @@ import { logger } from 'firebase-functions/v2';
 import type { z } from 'zod';
 import type { CallableName, RequestOf, ResultOf } from './api';
 import { AppError, fail, toHttpsError } from './errors';
+import { professionalOf, type Professional } from './identity';
 import { parseInput } from './input';
 import { consultIdOf, logOutcome } from './log';
 import { callableCors } from './origins';
@@ -13,6 +14,8 @@ export interface Caller {
   /** Custom-claim role; patients have none. */
   role: 'clinician' | 'admin' | null;
   anonymous: boolean;
+  /** The council registration in the account's `pro` claim (staff only; users CLI). */
+  professional: Professional | null;
 }
 
 export type Audience = 'signed-in' | 'clinician' | 'admin';
@@ -34,7 +37,12 @@ function callerOf(request: CallableRequest<unknown>): Caller | null {
   if (!auth) return null;
   const claim = auth.token['role'];
   const role = claim === 'clinician' || claim === 'admin' ? claim : null;
-  return { uid: auth.uid, role, anonymous: auth.token.firebase?.sign_in_provider === 'anonymous' };
+  return {
+    uid: auth.uid,
+    role,
+    anonymous: auth.token.firebase?.sign_in_provider === 'anonymous',
+    professional: role ? professionalOf(auth.token['pro']) : null,
+  };
 }
 
 export function truncateIp(ip: string | undefined): string | null {

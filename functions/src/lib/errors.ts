@@ -26,7 +26,13 @@ export type Reason =
   | 'consent_withdrawn'
   | 'turn_unavailable'
   | 'turn_rate_limited'
-  | 'turn_not_configured';
+  | 'turn_not_configured'
+  | 'professional_unregistered'
+  | 'identity_missing'
+  | 'identity_confirmed'
+  | 'record_signed'
+  | 'record_unsigned'
+  | 'record_full';
 
 const REASON_CODES: Record<Reason, FunctionsErrorCode> = {
   unauthenticated: 'unauthenticated',
@@ -51,6 +57,12 @@ const REASON_CODES: Record<Reason, FunctionsErrorCode> = {
   turn_unavailable: 'unavailable',
   turn_rate_limited: 'resource-exhausted',
   turn_not_configured: 'failed-precondition',
+  professional_unregistered: 'failed-precondition',
+  identity_missing: 'failed-precondition',
+  identity_confirmed: 'failed-precondition',
+  record_signed: 'failed-precondition',
+  record_unsigned: 'failed-precondition',
+  record_full: 'resource-exhausted',
 };
 
 /** An expected failure: a reason the client can switch on and a sentence a person can act on. */

@@ -1,5 +1,6 @@
 // Shapes of the documents in Firestore: the contract between functions, rules and the web.
 // Timestamps are Firestore Timestamps on the wire; the web and functions each map them.
+import type { Professional } from './identity';
 
 export type Role = 'clinician' | 'admin';
 export type ConsultStatus = 'scheduled' | 'waiting' | 'admitted' | 'ended' | 'cancelled';
@@ -30,7 +31,54 @@ export interface ConsultDoc<Time = unknown> {
    * is shown to the patient and never copied into the audit chain.
    */
   runningLate?: RunningLate<Time> | null;
+  /** Who treats the patient, as registered when the consult was scheduled (CFM 2.314/2022 art. 6). */
+  clinician?: Professional;
+  /** Who the patient says they are, and whether the clinician checked it on video (absent: not yet given). */
+  patientIdentity?: PatientIdentity<Time> | null;
 }
+
+/**
+ * The patient's identity for the record. The patient gives it (in the waiting room); the clinician
+ * confirms it after seeing them and a document on video, and may correct it (or enter it for a
+ * patient who could not type it). Kept with the consult for the clinical-record retention.
+ */
+export interface PatientIdentity<Time = unknown> {
+  fullName: string;
+  /** YYYY-MM-DD */
+  birthDate: string;
+  /** 11 digits, check digits valid; null when the clinic does not ask or the patient has none. */
+  cpf: string | null;
+  /** Who last wrote these values: the patient stating them, or the clinician correcting them. */
+  statedBy: 'patient' | 'clinician';
+  statedAt: Time;
+  confirmedAt: Time | null;
+  /** The document shown on video ("RG 12.345.678-9"), if the clinician noted it. */
+  document: string | null;
+}
+
+/**
+ * consults/{consultId}/record/note — the clinician's entry in the chart, written by functions
+ * only and read by the consult's clinician only. A draft until signed; signed, it never
+ * changes again and later words are addenda, each kept in order with its time and hash.
+ */
+export interface RecordDoc<Time = unknown> {
+  note: string;
+  /** hex SHA-256 of the note's UTF-8 bytes: the audit chain carries the same hash. */
+  noteHash: string;
+  savedAt: Time;
+  signedAt: Time | null;
+  signedBy: string | null;
+  addenda: RecordAddendum<Time>[];
+}
+
+export interface RecordAddendum<Time = unknown> {
+  text: string;
+  hash: string;
+  at: Time;
+  by: string;
+}
+
+export const RECORD_LIMITS = { noteMax: 20_000, addendumMax: 4_000, addendaMax: 40 } as const;
 
 export const RUNNING_LATE_MINUTES = [5, 10, 15] as const;
 export const RUNNING_LATE_NOTE_MAX = 140;

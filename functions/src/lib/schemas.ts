@@ -1,8 +1,19 @@
 // Zod schemas of every callable's input, by callable. Each is strict (unknown fields are
 // rejected), bounds every string, and is checked against its request type in api.ts.
 import { z } from 'zod';
-import type { AnnounceDelayRequest, ConsultRef, RedeemInviteRequest, RescheduleConsultRequest, ScheduleConsultRequest } from './api';
-import { RUNNING_LATE_NOTE_MAX } from './model';
+import type {
+  AnnounceDelayRequest,
+  ConfirmIdentityRequest,
+  ConsultRef,
+  IdentifyPatientRequest,
+  PatientIdentityInput,
+  RedeemInviteRequest,
+  RescheduleConsultRequest,
+  SaveRecordRequest,
+  ScheduleConsultRequest,
+} from './api';
+import { IDENTITY_DOCUMENT_MAX, PATIENT_NAME_MAX, digitsOf, isValidCpf } from './identity';
+import { RECORD_LIMITS, RUNNING_LATE_NOTE_MAX } from './model';
 import { zConsultId } from './input';
 
 // ── shared pieces ────────────────────────────────────────────────────────────────────────
@@ -71,3 +82,59 @@ export const zRedeemInviteRequest = z.strictObject({
   consultId: zConsultId,
   secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the key from the invite link (43 characters)'),
 }) satisfies z.ZodType<RedeemInviteRequest>;
+
+// ── identifyPatient, confirmIdentity ─────────────────────────────────────────────────────
+
+/** A single line of plain text: trimmed, bounded, no control characters. */
+function zLine(max: number) {
+  return z
+    .string()
+    .max(max * 4)
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters');
+}
+
+/** The date is checked against the clock (not in the future, at most 130 years back) in the function. */
+const zBirthDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+
+const identityShape = {
+  fullName: zLine(PATIENT_NAME_MAX)
+    .refine((s) => s.length >= 3, 'must be the full name')
+    .transform((s) => s.replace(/\s+/g, ' ')),
+  birthDate: zBirthDate,
+  cpf: z
+    .string()
+    .max(20)
+    .refine(isValidCpf, 'must be a valid CPF (11 digits whose check digits match)')
+    .transform(digitsOf)
+    .nullable(),
+};
+
+export const zPatientIdentityInput = z.strictObject(identityShape) satisfies z.ZodType<PatientIdentityInput>;
+
+export const zIdentifyPatientRequest = z.strictObject({ consultId: zConsultId, ...identityShape }) satisfies z.ZodType<IdentifyPatientRequest>;
+
+export const zConfirmIdentityRequest = z.strictObject({
+  consultId: zConsultId,
+  document: zLine(IDENTITY_DOCUMENT_MAX)
+    .transform((s) => (s === '' ? null : s))
+    .nullable(),
+  correction: zPatientIdentityInput.nullable(),
+}) satisfies z.ZodType<ConfirmIdentityRequest>;
+
+// ── saveRecord ───────────────────────────────────────────────────────────────────────────
+
+/** Clinical free text: line breaks and tabs allowed, other control characters not. */
+const TEXT_CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+
+export const zSaveRecordRequest = z.strictObject({
+  consultId: zConsultId,
+  text: z
+    .string()
+    .max(RECORD_LIMITS.noteMax * 4)
+    .transform((s) => s.replace(/\r\n?/g, '\n').trim())
+    .refine((s) => s.length <= RECORD_LIMITS.noteMax, `must be at most ${RECORD_LIMITS.noteMax} characters`)
+    .refine((s) => !TEXT_CONTROL_CHARS.test(s), 'must not contain control characters'),
+  mode: z.enum(['draft', 'sign', 'addendum']),
+}) satisfies z.ZodType<SaveRecordRequest>;

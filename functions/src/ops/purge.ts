@@ -36,6 +36,11 @@ export interface PurgeResult {
   auditEntriesDeleted: number;
   /** Rate-limit counters (rateLimits/*) whose window has passed. */
   rateLimitsDeleted: number;
+  /**
+   * Closed consults still inside the clinical-record retention, kept whole: the consult with the
+   * patient's identification, consents, the clinical note and addenda, the audit chain.
+   */
+  recordsKept: number;
 }
 
 /** Milliseconds of a Firestore Timestamp (or a number); null for anything else. */
@@ -194,6 +199,7 @@ export async function purge(db: Firestore, clock: Clock, retention: Retention): 
   const statsDeleted = await deleteOldStats(db, nowMs, retention);
   const { records, auditEntries } = await deleteRecordsPastRetention(db, nowMs, retention);
   const rateLimitsDeleted = await deleteExpiredRateLimits(db, nowMs);
+  const recordsKept = (await consultsCollection(db).where('status', 'in', CLOSED).count().get()).data().count;
   const result: PurgeResult = {
     consultsExpired,
     signalingDeleted,
@@ -202,6 +208,7 @@ export async function purge(db: Firestore, clock: Clock, retention: Retention): 
     recordsDeleted: records,
     auditEntriesDeleted: auditEntries,
     rateLimitsDeleted,
+    recordsKept,
   };
   await appendSystemAudit(db, {
     action: 'purge.run',

@@ -7,6 +7,7 @@ import {
   inviteRef,
   peerRef,
   recordChange,
+  recordRef,
   statsRef,
   withdrawalRef,
 } from '../consults/store';
@@ -76,6 +77,7 @@ function patientDocs(db: Firestore, consultId: string, uid: string) {
     stats: statsRef(db, consultId, uid),
     peer: peerRef(db, consultId, uid),
     invite: inviteRef(db, consultId),
+    record: recordRef(db, consultId),
   };
 }
 
@@ -93,6 +95,8 @@ export interface SubjectExport {
     consentWithdrawal: Json;
     stats: Json;
     signaling: Json;
+    /** The clinician's note and addenda for this consult: part of the patient's own medical record. */
+    clinicalRecord: Json;
     /** Only whether and until when the invite bound this patient; the secret's hash is not theirs. */
     invite: { redeemedBy: string | null; expiresAt: Json } | null;
   }>;
@@ -107,7 +111,7 @@ export async function exportSubject(db: Firestore, auth: Auth, uid: string, cloc
   const audit = new Map<string, Json>();
   for (const consult of consults.docs) {
     const refs = patientDocs(db, consult.id, uid);
-    const [consent, withdrawal, stats, peer, invite] = await db.getAll(refs.consent, refs.withdrawal, refs.stats, refs.peer, refs.invite);
+    const [consent, withdrawal, stats, peer, invite, record] = await db.getAll(refs.consent, refs.withdrawal, refs.stats, refs.peer, refs.invite, refs.record);
     const inviteDoc = invite!.data() as InviteDoc<Timestamp> | undefined;
     out.push({
       consultId: consult.id,
@@ -116,6 +120,7 @@ export async function exportSubject(db: Firestore, auth: Auth, uid: string, cloc
       consentWithdrawal: dataOf(withdrawal!),
       stats: dataOf(stats!),
       signaling: dataOf(peer!),
+      clinicalRecord: dataOf(record!),
       invite: inviteDoc ? { redeemedBy: inviteDoc.redeemedBy, expiresAt: toJson(inviteDoc.expiresAt) } : null,
     });
     const chain = await db.collection('audit').where('consultId', '==', consult.id).get();
@@ -145,8 +150,11 @@ export interface ErasureResult {
   signalingDeleted: number;
   invitesDeleted: number;
   accountDeleted: boolean;
-  /** Kept for the clinical-record retention: consult records, consents (with withdrawals), audit entries. */
-  kept: { consults: number; consents: number };
+  /**
+   * Kept for the clinical-record retention: consults (with the patient's identity), consents (with
+   * withdrawals), the clinician's notes, audit entries.
+   */
+  kept: { consults: number; consents: number; identities: number; notes: number };
 }
 
 /**
@@ -171,7 +179,7 @@ export async function eraseSubject(
     );
   }
   const nowMs = clock.now();
-  const result: ErasureResult = { consults: consults.size, statsDeleted: 0, signalingDeleted: 0, invitesDeleted: 0, accountDeleted: false, kept: { consults: consults.size, consents: 0 } };
+  const result: ErasureResult = { consults: consults.size, statsDeleted: 0, signalingDeleted: 0, invitesDeleted: 0, accountDeleted: false, kept: { consults: consults.size, consents: 0, identities: 0, notes: 0 } };
   for (const consult of consults.docs) {
     const refs = patientDocs(db, consult.id, uid);
     const counts = await db.runTransaction(async (tx) => {
@@ -179,7 +187,7 @@ export async function eraseSubject(
       const current = snap.data() as ConsultDoc | undefined;
       if (!current || current.patientUid !== uid) return null;
       if (OPEN.includes(current.status)) throw new SubjectRequestError(`Consult ${consult.id} was reopened meanwhile: try again once it has ended.`);
-      const [stats, peer, invite, consent, withdrawal] = await tx.getAll(refs.stats, refs.peer, refs.invite, refs.consent, refs.withdrawal);
+      const [stats, peer, invite, consent, withdrawal, record] = await tx.getAll(refs.stats, refs.peer, refs.invite, refs.consent, refs.withdrawal, refs.record);
       const erase: DocumentReference[] = [];
       if (stats!.exists) erase.push(refs.stats);
       if (peer!.exists) erase.push(refs.peer);
@@ -191,6 +199,8 @@ export async function eraseSubject(
         signaling: peer!.exists ? 1 : 0,
         invite: ownInvite ? 1 : 0,
         consents: (consent!.exists ? 1 : 0) + (withdrawal!.exists ? 1 : 0),
+        identity: current.patientIdentity ? 1 : 0,
+        note: record!.exists ? 1 : 0,
       };
       recordChange(db, tx, {
         consultId: consult.id,
@@ -209,6 +219,8 @@ export async function eraseSubject(
     result.signalingDeleted += counts.signaling;
     result.invitesDeleted += counts.invite;
     result.kept.consents += counts.consents;
+    result.kept.identities += counts.identity;
+    result.kept.notes += counts.note;
   }
   if (await findUser(auth, uid)) {
     await auth.deleteUser(uid);

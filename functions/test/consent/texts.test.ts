@@ -5,6 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { CONSENT_LOCALES, consentText, sha256Hex, type ConsentKind } from '../../src/consent/texts';
 import { CONSENT_TEXTS } from '../../src/consent/texts.generated';
 import { CONSENT_VERSIONS } from '../../src/consent/versions';
+import { clinicOrThrow, parseEnvFiles, type ClinicIdentity } from '../../src/lib/clinic';
+
+const functionsDir = path.resolve(__dirname, '../..');
+/** The demo project's clinic, from the files the emulators load. */
+const demo = clinicOrThrow(parseEnvFiles(...['.env', '.env.demo-teleconsulta'].map((f) => readFileSync(path.join(functionsDir, f), 'utf8'))), 'demo');
+const other: ClinicIdentity = { ...demo, name: 'Outra Clínica', cnpj: '11.444.777/0001-61' };
 
 const textsDir = path.resolve(__dirname, '../../src/consent/texts');
 const kinds: ConsentKind[] = ['patient', 'clinician'];
@@ -12,17 +18,29 @@ const cases = kinds.flatMap((kind) => CONSENT_LOCALES.map((locale) => ({ kind, l
 
 describe('consent texts', () => {
   it('the current versions are the ones the web and the rules expect', () => {
-    expect(CONSENT_VERSIONS).toEqual({ patient: '2026-11-01', clinician: '2026-11-01' });
+    expect(CONSENT_VERSIONS).toEqual({ patient: '2026-12-02', clinician: '2026-12-02' });
   });
 
-  it.each(cases)('the $kind text in $locale hashes to the SHA-256 of its .md file bytes', ({ kind, locale }) => {
-    const bytes = readFileSync(path.join(textsDir, `${kind}.${locale}.md`));
-    const independent = createHash('sha256').update(bytes).digest('hex');
-    const loaded = consentText(kind, locale);
-    expect(loaded.hash).toBe(independent);
-    expect(loaded.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(Buffer.from(loaded.text, 'utf8').equals(bytes)).toBe(true);
+  it.each(cases)('the $kind text in $locale is its .md template with the clinic filled in, hashed as UTF-8 bytes', ({ kind, locale }) => {
+    const template = readFileSync(path.join(textsDir, `${kind}.${locale}.md`), 'utf8');
+    const filled = template
+      .replace('{{CLINIC_NAME}}', demo.name).replace('{{CLINIC_CNPJ}}', demo.cnpj).replace('{{CLINIC_ADDRESS}}', demo.address)
+      .replace('{{DPO_NAME}}', demo.dpoName).replace('{{DPO_EMAIL}}', demo.dpoEmail);
+    const loaded = consentText(kind, locale, demo);
+    expect(loaded.text).toBe(filled);
+    expect(loaded.hash).toBe(createHash('sha256').update(Buffer.from(filled, 'utf8')).digest('hex'));
     expect(loaded.version).toBe(CONSENT_VERSIONS[kind]);
+  });
+
+  it.each(cases)('the $kind text in $locale names the clinic, its CNPJ and its DPO, with no placeholder left', ({ kind, locale }) => {
+    const { text } = consentText(kind, locale, demo);
+    for (const value of [demo.name, demo.cnpj, demo.address, demo.dpoName, demo.dpoEmail]) expect(text).toContain(value);
+    expect(text).not.toMatch(/\{\{|\[[A-ZÇÃÉÍ -]+\]/);
+  });
+
+  it('another clinic reads another text, with another hash', () => {
+    expect(consentText('patient', 'pt-BR', other).hash).not.toBe(consentText('patient', 'pt-BR', demo).hash);
+    expect(consentText('patient', 'pt-BR', other).text).toContain('Outra Clínica');
   });
 
   it.each(cases)('the embedded $kind text in $locale is the .md file as it is now (rebuild after editing)', ({ kind, locale }) => {
@@ -30,8 +48,8 @@ describe('consent texts', () => {
   });
 
   it('hashing is stable across calls and differs between texts', () => {
-    const hashes = cases.map(({ kind, locale }) => consentText(kind, locale).hash);
-    expect(cases.map(({ kind, locale }) => consentText(kind, locale).hash)).toEqual(hashes);
+    const hashes = cases.map(({ kind, locale }) => consentText(kind, locale, demo).hash);
+    expect(cases.map(({ kind, locale }) => consentText(kind, locale, demo).hash)).toEqual(hashes);
     expect(new Set(hashes).size).toBe(cases.length);
   });
 
@@ -41,7 +59,7 @@ describe('consent texts', () => {
   });
 
   it.each(cases)('the $kind text in $locale names its version, CFM 2.314/2022, the LGPD and the rights it grants', ({ kind, locale }) => {
-    const { text, version } = consentText(kind, locale);
+    const { text, version } = consentText(kind, locale, demo);
     expect(text).toContain(version);
     expect(text).toMatch(/2\.314\/2022|2,314\/2022/);
     expect(text).toMatch(/13\.709\/2018|13,709\/2018/);

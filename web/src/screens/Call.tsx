@@ -35,7 +35,7 @@ function RemoteMediaState({ call }: { call: CallModel }) {
  * instead of "waiting for them to join"). `header`: who and how long (the clinician's clock).
  * `leaveQuietly`: leaving is not the red action here (ending the consult is).
  */
-export function Call({ call, title, onLeave, extra, connectingLabel, header, leaveQuietly }: {
+export function Call({ call, title, onLeave, extra, connectingLabel, header, leaveQuietly, panel }: {
   call: CallModel;
   title: string;
   onLeave: () => void;
@@ -43,8 +43,12 @@ export function Call({ call, title, onLeave, extra, connectingLabel, header, lea
   connectingLabel?: string;
   header?: ComponentChildren;
   leaveQuietly?: boolean;
+  /** A second side panel beside the chat's place (the clinician's record), with its toolbar button. */
+  panel?: { label: string; render: (close: () => void) => ComponentChildren };
 }) {
-  const chatOpen = useSignal(false);
+  const open = useSignal<'chat' | 'panel' | null>(null);
+  const chatOpen = open.value === 'chat';
+  const close = () => (open.value = null);
   const state = call.state.value;
   const switching = useSignal(false);
   const error = call.error.value;
@@ -69,7 +73,7 @@ export function Call({ call, title, onLeave, extra, connectingLabel, header, lea
   };
 
   return (
-    <section class={chatOpen.value ? 'call with-chat' : 'call'} aria-label={title} data-call-state={state} data-screen="call">
+    <section class={open.value ? 'call with-chat' : 'call'} aria-label={title} data-call-state={state} data-screen="call">
       <h1 class="visually-hidden">{title}</h1>
       {state === 'reconnecting' && <p class="banner warn" role="alert">{t('call.reconnecting')}</p>}
       {away && <p class="banner warn" role="alert" data-testid="remote-away">{t('call.remoteAway')}</p>}
@@ -91,7 +95,8 @@ export function Call({ call, title, onLeave, extra, connectingLabel, header, lea
         )}
         <Video stream={call.localStream} muted class="self" label={t('call.self')} testId="self-video" />
       </div>
-      {chatOpen.value && <ChatPanel call={call} onClose={() => (chatOpen.value = false)} />}
+      {chatOpen && <ChatPanel call={call} onClose={close} />}
+      {open.value === 'panel' && panel?.render(close)}
       </div>
       <ChatAnnouncer call={call} />
       <div class="controls" role="toolbar" aria-label={title}>
@@ -109,7 +114,12 @@ export function Call({ call, title, onLeave, extra, connectingLabel, header, lea
             {torch ? t('call.torchOff') : t('call.torchOn')}
           </button>
         )}
-        <ChatToggle call={call} open={chatOpen.value} onToggle={() => (chatOpen.value = !chatOpen.value)} />
+        <ChatToggle call={call} open={chatOpen} onToggle={() => (open.value = chatOpen ? null : 'chat')} />
+        {panel && (
+          <button type="button" class="button" aria-pressed={open.value === 'panel'} onClick={() => (open.value = open.value === 'panel' ? null : 'panel')}>
+            {panel.label}
+          </button>
+        )}
         <button type="button" class={leaveQuietly ? 'button' : 'button danger solid'} onClick={onLeave}>{t('call.leave')}</button>
       </div>
     </section>

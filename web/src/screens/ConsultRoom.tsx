@@ -16,6 +16,9 @@ import { CallClock } from './CallClock';
 import { isClosed } from '../state/consult';
 import { describeError } from '../state/errors';
 import { createRoom, type RoomModel } from '../state/room';
+import { createRecordModel } from '../state/record';
+import { RecordPanel } from './RecordPanel';
+import { identityLine } from './IdentityForm';
 import { Call } from './Call';
 import { SignIn } from './SignIn';
 
@@ -40,6 +43,10 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
   useEffect(() => () => room.dispose(), [room]);
   const consult = room.consult.value;
   const call = room.call.value;
+  // The record is written once the call has started; its listener opens then, off the admission's path.
+  const recordOpen = consult?.status === 'admitted' || consult?.status === 'ended';
+  const record = useMemo(() => (recordOpen ? createRecordModel(consultId) : null), [consultId, recordOpen]);
+  useEffect(() => () => record?.dispose(), [record]);
 
   // Back in an admitted consult after a reload: rejoin the call at once.
   useEffect(() => {
@@ -69,6 +76,7 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
           title={t('room.callTitle', { label: consult.patientLabel })}
           onLeave={() => void room.leaveCall()}
           leaveQuietly
+          panel={record ? { label: t('record.panel'), render: (close) => <RecordPanel consult={consult} model={record} onClose={close} /> } : undefined}
           header={<CallClock who={consult.patientLabel} since={consult.admittedAt} minutes={consult.durationMinutes} scheduledFor={consult.scheduledFor} />}
           extra={
             <button type="button" class="button danger solid" disabled={ending} aria-busy={ending}
@@ -94,6 +102,7 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
       </p>
       {room.error.value && <ErrorMessage>{room.error.value}</ErrorMessage>}
       {isClosed(consult.status) ? <Summary room={room} /> : consult.status === 'admitted' ? <Rejoin room={room} /> : <WaitingRoom room={room} />}
+      {record && <section class="card"><RecordPanel consult={consult} model={record} /></section>}
     </Layout>
   );
 }
@@ -141,6 +150,9 @@ function WaitingRoom({ room }: { room: RoomModel }) {
             })}
           </ol>
         )}
+        <p class="muted" data-testid="waiting-identity">
+          {consult.patientIdentity ? identityLine(consult.patientIdentity) : t('identity.notGiven')}
+        </p>
       </section>
       <section class="card" aria-labelledby="admit-title">
         <h2 id="admit-title">{t('room.admit')}</h2>

@@ -6,7 +6,8 @@ import { Layout } from '../components/Layout';
 import { Link } from '../components/Link';
 import { ErrorMessage, Loading } from '../components/Status';
 import { clinicWallTimeToIso, defaultSlot, formatClinicDate, formatClinicTime, CLINIC_TIME_ZONE } from '../clinicTime';
-import { signOut } from '../state/auth';
+import { session, signOut } from '../state/auth';
+import { formatProfessional, professionalOf } from '../../../functions/src/lib/identity';
 import { cancelConsult, inviteLinkFor, reissueInvite, scheduleConsult } from '../state/clinic';
 import { closeDesk, deskFor } from '../state/desk';
 import { ArrivalAlerts, NotifyPrompt, Today, waitedText } from './Desk';
@@ -54,6 +55,7 @@ export function Dashboard({ clinicianUid, email }: { clinicianUid: string; email
     >
       <ArrivalAlerts desk={desk} />
       <h1>{t('dash.title')}</h1>
+      <OwnRegistration />
       <NotifyPrompt desk={desk} />
       <div class="dashboard">
         <div>
@@ -282,4 +284,12 @@ function ConsultItem({ consult, since, onNewLink }: { consult: Consult; since: D
       {error.value && <ErrorMessage>{error.value}</ErrorMessage>}
     </li>
   );
+}
+
+/** The clinician's own registration, as patients see it; without one, scheduling is refused, so say so first. */
+function OwnRegistration() {
+  const pro = professionalOf(session.value?.pro);
+  return pro
+    ? <p class="muted" data-testid="own-registration">{t('pro.yours', { registration: formatProfessional(pro) })}</p>
+    : <p class="notice" role="status" data-testid="own-registration">{t('pro.missing')}</p>;
 }

@@ -4,6 +4,7 @@ import { Layout } from '../components/Layout';
 import { Loading } from '../components/Status';
 import { createLobby } from '../state/lobby';
 import { Call } from './Call';
+import { ClinicianLine } from './ClinicianLine';
 import { DeviceCheck } from './DeviceCheck';
 import { Ended } from './Ended';
 import { Waiting } from './Waiting';
@@ -21,7 +22,8 @@ export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
   if (step === 'call' && call) {
     return (
       <Layout call>
-        <Call call={call} title={t('call.region')} onLeave={() => void lobby.leaveCall()} connectingLabel={lobby.rejoined.value ? t('call.rejoining') : undefined} />
+        <Call call={call} title={t('call.region')} onLeave={() => void lobby.leaveCall()} connectingLabel={lobby.rejoined.value ? t('call.rejoining') : undefined}
+          header={<ClinicianLine clinician={lobby.consult.value?.clinician ?? null} compact />} />
       </Layout>
     );
   }

@@ -7,6 +7,8 @@ import { useMinutesSince } from '../components/useMinutesSince';
 import { lateText } from '../components/lateText';
 import { formatClinicDate, formatClinicTime } from '../clinicTime';
 import type { LobbyModel } from '../state/lobby';
+import { PatientIdentity } from './IdentityForm';
+import { ClinicianLine } from './ClinicianLine';
 
 type WakeState = 'on' | 'unsupported' | 'refused';
 
@@ -106,6 +108,7 @@ export function Waiting({ lobby }: { lobby: LobbyModel }) {
       {consult ? (
         <>
           <p class="lead">{t('waiting.body')}</p>
+          <ClinicianLine clinician={consult.clinician} />
           <p class="waiting-when" aria-live="polite" data-testid="waiting-when">
             {moved ? t('waiting.moved', { date: formatClinicDate(consult.scheduledFor, loc), time: formatClinicTime(consult.scheduledFor, loc) })
               : t('waiting.scheduled', { date: formatClinicDate(consult.scheduledFor, loc), time: formatClinicTime(consult.scheduledFor, loc) })}
@@ -128,6 +131,7 @@ export function Waiting({ lobby }: { lobby: LobbyModel }) {
           {self && <p class="hint">{t('waiting.framing')}</p>}
         </div>
       </div>
+      {consult && <PatientIdentity identity={consult.patientIdentity} onSend={lobby.identify} />}
       {lobby.error.value && <ErrorMessage>{lobby.error.value}</ErrorMessage>}
       <div class="actions">
         <button type="button" class="link-button danger-link" disabled={lobby.withdrawing.value} aria-busy={lobby.withdrawing.value} onClick={withdraw}>

@@ -15,6 +15,8 @@ export interface Session {
   email: string | null;
   anonymous: boolean;
   role: 'clinician' | 'admin' | null;
+  /** The raw `pro` claim (council registration); read with professionalOf where shown. */
+  pro?: unknown;
 }
 
 /** undefined until Firebase has restored (or not) the previous session. */
@@ -33,6 +35,7 @@ async function toSession(user: User): Promise<Session> {
     email: user.email,
     anonymous: user.isAnonymous,
     role: claim === 'clinician' || claim === 'admin' ? claim : null,
+    pro: token.claims['pro'],
   };
 }
 

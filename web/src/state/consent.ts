@@ -1,5 +1,7 @@
-// The consent texts exactly as the functions hash them, loaded only when shown.
+// The consent texts exactly as the functions hash them (the clinic filled in), loaded only when shown.
 import { CONSENT_VERSIONS } from '../../../functions/src/consent/versions';
+import { fillClinic } from '../../../functions/src/lib/clinic';
+import { CLINIC } from '../clinic';
 import type { Locale } from '../i18n';
 
 export type ConsentKind = keyof typeof CONSENT_VERSIONS;
@@ -38,6 +40,6 @@ export function loadConsent(kind: ConsentKind, locale: Locale): Promise<LoadedCo
 async function readConsent(kind: ConsentKind, locale: Locale): Promise<LoadedConsent> {
   const load = texts[`../../../functions/src/consent/texts/${kind}.${locale}.md`];
   if (!load) throw new Error(`No consent text for ${kind} in ${locale}`);
-  const text = await load();
+  const text = fillClinic(await load(), CLINIC);
   return { kind, locale, version: CONSENT_VERSIONS[kind], text, textHash: await sha256Hex(text) };
 }

@@ -1,6 +1,12 @@
 // The consult as screens see it, read from Firestore documents (see functions/src/lib/model.ts).
 // No Firestore import here: the patient's first chunk uses these types too.
-import type { ConsultDoc, ConsultStatus, PatientProgress, StatsDoc } from '../../../functions/src/lib/model';
+import type { ConsultDoc, ConsultStatus, PatientIdentity, PatientProgress, StatsDoc } from '../../../functions/src/lib/model';
+import type { Professional } from '../../../functions/src/lib/identity';
+
+export type { Professional };
+
+/** The patient's identity as shown: who gave it, and whether the clinician confirmed it on video. */
+export type Identity = PatientIdentity<Date>;
 
 export interface Consult {
   id: string;
@@ -16,6 +22,9 @@ export interface Consult {
   endReason: ConsultDoc['endReason'];
   /** What the clinician told the waiting patient about a delay. */
   runningLate: { minutes: number | null; note: string | null; at: Date } | null;
+  /** Who treats the patient (name and council registration), shown on the patient's screens. */
+  clinician: Professional | null;
+  patientIdentity: Identity | null;
 }
 
 export type Lobby = StatsDoc['lobby'];
@@ -42,7 +51,14 @@ export function consultFromDoc(id: string, data: ConsultDoc): Consult {
     endedAt: toDate(data.endedAt),
     endReason: data.endReason ?? null,
     runningLate: data.runningLate ? { minutes: data.runningLate.minutes, note: data.runningLate.note, at: toDate(data.runningLate.at) ?? new Date(0) } : null,
+    clinician: data.clinician ?? null,
+    patientIdentity: identityFromDoc(data.patientIdentity),
   };
+}
+
+function identityFromDoc(data: ConsultDoc['patientIdentity']): Identity | null {
+  if (!data) return null;
+  return { ...data, statedAt: toDate(data.statedAt) ?? new Date(0), confirmedAt: toDate(data.confirmedAt) };
 }
 
 export const isClosed = (status: ConsultStatus) => status === 'ended' || status === 'cancelled';

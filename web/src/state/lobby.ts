@@ -2,6 +2,7 @@
 // Firestore load only after the consent is recorded.
 import { computed, effect, signal, untracked, type ReadonlySignal, type Signal } from '@preact/signals';
 import { doc, serverTimestamp, setDoc } from 'firebase/firestore';
+import type { PatientIdentityInput } from '../../../functions/src/lib/api';
 import { db } from '../db';
 import { callable } from '../firebase';
 import { appCallModel } from './appCall';
@@ -12,6 +13,7 @@ import { createDeviceCheck, reopenDevices, type DeviceCheck } from './media';
 import { forgetCall, rememberCall, rememberedCall } from './rejoin';
 
 const withdrawConsent = callable('withdrawConsent');
+const identifyPatient = callable('identifyPatient');
 
 export type LobbyStep = 'rejoining' | 'devices' | 'waiting' | 'call' | 'left' | 'ended';
 
@@ -213,6 +215,14 @@ export function createLobby(consultId: string, uid: string) {
       step.value = isClosed(model.consult.value?.status ?? 'scheduled') ? 'ended' : 'left';
     },
     rejoin: startDeviceCheck,
+    /** Name, date of birth (and CPF) for the record; a refusal comes back as a sentence. */
+    async identify(identity: PatientIdentityInput): Promise<void> {
+      try {
+        await identifyPatient({ consultId, ...identity });
+      } catch (err) {
+        throw new Error(describeError(err));
+      }
+    },
     withdraw: () =>
       withdraw(consultId, withdrawing, error, async () => {
         report('left');
