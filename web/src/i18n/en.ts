@@ -146,7 +146,7 @@ export const en: Messages = {
   'device.fix.other': 'In your browser settings, allow Camera and Microphone for this site. Then tap Try again.',
 
   'waiting.title': 'Waiting room',
-  'waiting.body': 'All set: you go in as soon as the clinician lets you in. Keep this screen open.',
+  'waiting.body': 'All set: you go in as soon as the clinician lets you in.',
   'waiting.connecting': 'Connecting to the waiting room…',
   'waiting.withdraw': 'Withdraw my consent',
   'waiting.withdrawConfirm': 'Withdrawing consent ends the consult. Continue?',

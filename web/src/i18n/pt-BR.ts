@@ -190,7 +190,7 @@ export const ptBR = {
   'device.fix.other': 'Nas configurações do navegador, permita Câmera e Microfone para este site. Depois toque em Tentar de novo.',
 
   'waiting.title': 'Sala de espera',
-  'waiting.body': 'Tudo pronto: você entra assim que o profissional admitir. Mantenha esta tela aberta.',
+  'waiting.body': 'Tudo pronto: você entra assim que o profissional admitir.',
   'waiting.connecting': 'Conectando à sala de espera…',
   'waiting.withdraw': 'Retirar meu consentimento',
   'waiting.withdrawConfirm': 'Retirar o consentimento encerra a consulta. Continuar?',

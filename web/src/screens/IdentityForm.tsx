@@ -5,6 +5,7 @@ import { CLINIC } from '../clinic';
 import { t } from '../i18n';
 import { ErrorMessage } from '../components/Status';
 import type { Identity } from '../state/consult';
+import './record.css';
 
 /** What is wrong with a typed identity, field by field, before anything is sent. */
 function problemsOf(input: { fullName: string; birthDate: string; cpf: string }, cpfRequired: boolean) {

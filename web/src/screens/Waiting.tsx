@@ -131,13 +131,14 @@ export function Waiting({ lobby }: { lobby: LobbyModel }) {
           {self && <p class="hint">{t('waiting.framing')}</p>}
         </div>
       </div>
-      {consult && <PatientIdentity identity={consult.patientIdentity} onSend={lobby.identify} />}
       {lobby.error.value && <ErrorMessage>{lobby.error.value}</ErrorMessage>}
       <div class="actions">
         <button type="button" class="link-button danger-link" disabled={lobby.withdrawing.value} aria-busy={lobby.withdrawing.value} onClick={withdraw}>
           {t('waiting.withdraw')}
         </button>
       </div>
+      {/* After the way out, which stays in view on a phone; the details are asked for below it. */}
+      {consult && <PatientIdentity identity={consult.patientIdentity} onSend={lobby.identify} />}
       <p class="hint" data-testid="wake-lock" data-wake={wake}>{wake === 'on' ? t('waiting.awake') : t('waiting.noWake')}</p>
     </section>
   );
