@@ -2,11 +2,13 @@
 // the clinic filled in (web/src/state/consent.ts), hashed as the web hashes them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fillClinic } from '../../functions/src/lib/clinic';
 import { clinicForProject } from '../../web/clinicConfig';
 import { PROJECT_ID } from './emulators';
 
-const functionsDir = path.resolve(__dirname, '../../functions');
+// import.meta.url, not __dirname: the bench loads this module as plain ESM, outside vitest.
+const functionsDir = fileURLToPath(new URL('../../functions', import.meta.url));
 export const DEMO_CLINIC = clinicForProject(PROJECT_ID, functionsDir);
 
 export function shownConsentText(kind: 'patient' | 'clinician', locale: 'pt-BR' | 'en' = 'pt-BR'): string {
