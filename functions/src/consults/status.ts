@@ -1,4 +1,4 @@
-import type { ConsultStatus } from '../lib/model';
+import { callHasStarted, type ConsultStatus } from '../lib/model';
 import { AppError } from '../lib/errors';
 
 /**
@@ -60,6 +60,11 @@ export function nextStatus(status: ConsultStatus, event: ConsultEvent): ConsultS
 /** Closed consults accept nothing more. */
 export function isClosed(status: ConsultStatus): boolean {
   return status === 'ended' || status === 'cancelled';
+}
+
+/** What is done on video or after it (the identity check, the record): `illegal_transition` before. */
+export function assertStarted(status: ConsultStatus, message: string): void {
+  if (!callHasStarted(status)) throw new AppError('illegal_transition', message, { status });
 }
 
 /**

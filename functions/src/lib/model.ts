@@ -5,6 +5,9 @@ import type { Professional } from './identity';
 export type Role = 'clinician' | 'admin';
 export type ConsultStatus = 'scheduled' | 'waiting' | 'admitted' | 'ended' | 'cancelled';
 
+/** The call has begun (and may be over): the identity is checked and the record written from then on. */
+export const callHasStarted = (status: ConsultStatus): boolean => status === 'admitted' || status === 'ended';
+
 /** Where the patient is before admission, as shown in the clinician's waiting room. */
 export type PatientProgress = 'invited' | 'link_opened' | 'consented' | 'withdrawn';
 

@@ -1,5 +1,6 @@
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { actorOf } from '../audit/append';
+import { assertStarted } from '../consults/status';
 import { assertOwner, readConsult, recordChange, type StoredIdentity } from '../consults/store';
 import type { ConfirmIdentityRequest, ConfirmIdentityResult } from '../lib/api';
 import { callable, type CallableContext } from '../lib/callable';
@@ -29,9 +30,7 @@ export async function confirmIdentityWith(
   return db.runTransaction(async (tx) => {
     const consult = await readConsult(tx, db, consultId);
     assertOwner(consult, caller);
-    if (consult.status !== 'admitted' && consult.status !== 'ended') {
-      fail('illegal_transition', 'The identity is confirmed on video: admit the patient first.', { status: consult.status });
-    }
+    assertStarted(consult.status, 'The identity is confirmed on video: admit the patient first.');
     const current = consult.patientIdentity ?? null;
     if (!current && !corrected) {
       fail('identity_missing', 'The patient has not given their name and date of birth: enter them as a correction.');

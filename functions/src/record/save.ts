@@ -1,6 +1,7 @@
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { actorOf } from '../audit/append';
 import { sha256Hex } from '../consent/texts';
+import { assertStarted } from '../consults/status';
 import { assertOwner, readConsult, recordChange, recordRef, type StoredRecord } from '../consults/store';
 import type { SaveRecordRequest, SaveRecordResult } from '../lib/api';
 import { callable, type CallableContext } from '../lib/callable';
@@ -39,9 +40,7 @@ export async function saveRecordWith(
   return db.runTransaction(async (tx) => {
     const consult = await readConsult(tx, db, consultId);
     assertOwner(consult, caller);
-    if (consult.status !== 'admitted' && consult.status !== 'ended') {
-      fail('illegal_transition', 'The record is written once the call has started.', { status: consult.status });
-    }
+    assertStarted(consult.status, 'The record is written once the call has started.');
     const snap = await tx.get(recordRef(db, consultId));
     const before = snap.exists ? (snap.data() as StoredRecord) : null;
     const nowMs = clock.now();

@@ -17,6 +17,7 @@ import { isClosed } from '../state/consult';
 import { describeError } from '../state/errors';
 import { createRoom, type RoomModel } from '../state/room';
 import { createRecordModel } from '../state/record';
+import { callHasStarted } from '../../../functions/src/lib/model';
 import { RecordPanel } from './RecordPanel';
 import { identityLine } from './IdentityForm';
 import { Call } from './Call';
@@ -44,7 +45,7 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
   const consult = room.consult.value;
   const call = room.call.value;
   // The record is written once the call has started; its listener opens then, off the admission's path.
-  const recordOpen = consult?.status === 'admitted' || consult?.status === 'ended';
+  const recordOpen = consult ? callHasStarted(consult.status) : false;
   const record = useMemo(() => (recordOpen ? createRecordModel(consultId) : null), [consultId, recordOpen]);
   useEffect(() => () => record?.dispose(), [record]);
 

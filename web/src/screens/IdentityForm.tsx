@@ -1,6 +1,6 @@
 import { useSignal } from '@preact/signals';
 import type { PatientIdentityInput } from '../../../functions/src/lib/api';
-import { IDENTITY_DOCUMENT_MAX, PATIENT_NAME_MAX, formatBirthDate, formatCpf, isPlausibleBirthDate, isValidCpf } from '../../../functions/src/lib/identity';
+import { PATIENT_NAME_MAX, formatBirthDate, formatCpf, isPlausibleBirthDate, isValidCpf } from '../../../functions/src/lib/identity';
 import { CLINIC } from '../clinic';
 import { t } from '../i18n';
 import { ErrorMessage } from '../components/Status';
@@ -131,5 +131,3 @@ export function PatientIdentity({ identity, onSend }: { identity: Identity | nul
     </section>
   );
 }
-
-export { IDENTITY_DOCUMENT_MAX };

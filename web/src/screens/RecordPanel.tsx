@@ -1,7 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { IDENTITY_DOCUMENT_MAX } from '../../../functions/src/lib/identity';
-import { RECORD_LIMITS } from '../../../functions/src/lib/model';
+import { RECORD_LIMITS, callHasStarted } from '../../../functions/src/lib/model';
 import { locale, t } from '../i18n';
 import { Link } from '../components/Link';
 import { ErrorMessage, Loading } from '../components/Status';
@@ -18,7 +18,7 @@ export function IdentityCheck({ consult, model }: { consult: Consult; model: Rec
   const identity = consult.patientIdentity;
   const correcting = useSignal(false);
   const document = useSignal(identity?.document ?? '');
-  const canConfirm = consult.status === 'admitted' || consult.status === 'ended';
+  const canConfirm = callHasStarted(consult.status);
   const busy = model.busy.value === 'identity';
   const confirm = async (correction: Parameters<RecordModel['confirmIdentity']>[0]['correction']) => {
     const ok = await model.confirmIdentity({ document: document.value.trim() || null, correction });
@@ -101,7 +101,7 @@ export function RecordEditor({ consult, model }: { consult: Consult; model: Reco
   const draft = useKeptDraft(consult.id, record === undefined ? undefined : record?.note ?? '');
   const addendum = useSignal('');
   const busy = model.busy.value;
-  const canWrite = consult.status === 'admitted' || consult.status === 'ended';
+  const canWrite = callHasStarted(consult.status);
   if (record === undefined) return model.problem.value ? <ErrorMessage>{model.problem.value}</ErrorMessage> : <Loading label={t('record.loading')} />;
   const text = draft.text.value ?? '';
   const unsaved = !record?.signedAt && text.trim() !== (record?.note ?? '');
