@@ -13,6 +13,8 @@ export { redeemInvite } from './consults/redeem';
 export { identifyPatient } from './record/identify';
 export { confirmIdentity } from './record/confirm';
 export { saveRecord } from './record/save';
+export { photoEvent } from './media/photo';
+export { setRecording } from './media/recording';
 export { admitPatient } from './consults/admit';
 export { endConsult } from './consults/end';
 export { benchNoop } from './bench/noop';

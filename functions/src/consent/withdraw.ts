@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../lib/clock';
 import { fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import type { ConsentWithdrawalDoc } from '../lib/model';
+import { recordingCut } from '../media/cut';
 import { CONSENT_REFUSALS, userAgentOf } from './caller';
 import { zWithdrawConsentRequest } from './schemas';
 
@@ -47,6 +48,7 @@ export async function revokeConsent(
     tx.delete(peerRef(db, consultId, caller.uid));
     const other = kind === 'patient' ? consult.clinicianUid : consult.patientUid;
     if (ends && other) tx.delete(peerRef(db, consultId, other));
+    const cut = ends ? recordingCut(consult, withdrawnAt) : null;
 
     recordChange(db, tx, {
       consultId,
@@ -55,12 +57,13 @@ export async function revokeConsent(
         status,
         ...(kind === 'patient' ? { patientProgress: 'withdrawn' as const } : {}),
         ...(ends ? { endedAt: withdrawnAt, endReason: 'consent_withdrawn' as const } : {}),
+        ...cut?.patch,
       },
       action: 'consent.withdrawn',
       actor: actorOf(caller, kind === 'patient'),
       nowMs,
       request,
-      details: { kind, statusBefore: consult.status, status },
+      details: { kind, statusBefore: consult.status, status, ...cut?.details },
     });
     return { consultId, status, withdrawnAt: withdrawnAt.toDate().toISOString() };
   });

@@ -7,10 +7,10 @@ import {
   type Query,
   type Transaction,
 } from 'firebase-admin/firestore';
-import { appendAudit, type AuditActor } from '../audit/append';
+import { appendAudit, type AuditActor, type AuditHead } from '../audit/append';
 import type { Caller, RequestContext } from '../lib/callable';
 import { fail } from '../lib/errors';
-import type { ConsentDoc, ConsultDoc, InviteDoc, PatientIdentity, RecordDoc } from '../lib/model';
+import type { ConsentDoc, ConsultDoc, InviteDoc, MediaDoc, PatientIdentity, RecordDoc, RecordingState } from '../lib/model';
 
 /**
  * The consult store: where every document of a consult lives (the paths of DESIGN.md), who
@@ -23,6 +23,8 @@ export type StoredConsent = ConsentDoc<Timestamp>;
 export type ParticipantRole = ConsentDoc['kind'];
 export type StoredIdentity = PatientIdentity<Timestamp>;
 export type StoredRecord = RecordDoc<Timestamp>;
+export type StoredMedia = MediaDoc<Timestamp>;
+export type StoredRecording = RecordingState<Timestamp>;
 
 // ── where things live ────────────────────────────────────────────────────────────────────
 
@@ -34,6 +36,7 @@ const PEERS = 'peers';
 const STATS = 'stats';
 const RECORD = 'record';
 const NOTE = 'note';
+const MEDIA = 'media';
 
 export const consultsCollection = (db: Firestore): CollectionReference => db.collection(CONSULTS);
 export const newConsultId = (db: Firestore): string => consultsCollection(db).doc().id;
@@ -51,6 +54,10 @@ export const statsRef = (db: Firestore, consultId: string, uid: string): Documen
 
 /** The clinician's entry in the chart (RecordDoc): functions write it, its clinician reads it. */
 export const recordRef = (db: Firestore, consultId: string): DocumentReference => consultRef(db, consultId).collection(RECORD).doc(NOTE);
+
+/** What is known of a wound photo or a recording (MediaDoc): functions write it, its clinician reads it. */
+export const mediaCollection = (db: Firestore, consultId: string): CollectionReference => consultRef(db, consultId).collection(MEDIA);
+export const mediaRef = (db: Firestore, consultId: string, mediaId: string): DocumentReference => mediaCollection(db, consultId).doc(mediaId);
 
 /** Every consult's peers, stats and private documents, for the retention runs. */
 export const everyPeer = (db: Firestore): Query => db.collectionGroup(PEERS);
@@ -165,8 +172,8 @@ export interface ConsultChange {
   touch?: boolean;
 }
 
-/** Writes a change to a consult together with its audit entry, in the caller's transaction. */
-export function recordChange(db: Firestore, tx: Transaction, change: ConsultChange): void {
+/** Writes a change to a consult together with its audit entry, in the caller's transaction; returns the chain's new head. */
+export function recordChange(db: Firestore, tx: Transaction, change: ConsultChange): AuditHead {
   const head = appendAudit(db, tx, change.consult.auditHead, {
     consultId: change.consultId,
     action: change.action,
@@ -180,4 +187,5 @@ export function recordChange(db: Firestore, tx: Transaction, change: ConsultChan
     ...(change.touch === false ? {} : { updatedAt: Timestamp.fromMillis(change.nowMs) }),
     auditHead: head,
   });
+  return head;
 }

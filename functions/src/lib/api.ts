@@ -130,6 +130,57 @@ export interface SaveRecordResult {
   addenda: number;
 }
 
+/** hex SHA-256, 64 lowercase digits. */
+export type Sha256Hex = string;
+
+/**
+ * One step of a wound photo, told by the clinician's page (the photo itself never reaches us):
+ * asked for (with the body site, if named), declined by the patient, or received whole with the
+ * hash the patient's page sent and the clinician's page checked.
+ */
+export type PhotoEventRequest =
+  | { consultId: string; event: 'requested'; photoId: string; site: string | null }
+  | { consultId: string; event: 'declined'; photoId: string; site: string | null }
+  | {
+      consultId: string;
+      event: 'received';
+      photoId: string;
+      site: string | null;
+      /** Whether the clinician asked for it (false: the patient sent it unprompted). */
+      requested: boolean;
+      sha256: Sha256Hex;
+      bytes: number;
+      width: number;
+      height: number;
+    };
+export interface PhotoEventResult {
+  consultId: string;
+  photoId: string;
+  /** The audit entry's seq: the same number the record page prints beside the photo. */
+  seq: number;
+}
+
+/**
+ * The consult's recording, made on the clinician's device. `start` needs both consents with
+ * recording allowed and a call under way; `stop` carries what was saved (null when nothing could be).
+ */
+export type SetRecordingRequest =
+  | { consultId: string; action: 'start'; recordingId: string }
+  | {
+      consultId: string;
+      action: 'stop';
+      recordingId: string;
+      /** What stopped it: the clinician, the end of the consult, a withdrawal, or the page failing. */
+      reason: 'clinician' | 'ended' | 'consent_withdrawn' | 'failed';
+      file: { sha256: Sha256Hex; bytes: number; durationMs: number; mimeType: string } | null;
+    };
+export interface SetRecordingResult {
+  consultId: string;
+  recordingId: string;
+  on: boolean;
+  seq: number;
+}
+
 export interface GetIceServersRequest {
   consultId: string;
 }
@@ -159,6 +210,8 @@ export interface Callables {
   identifyPatient: { request: IdentifyPatientRequest; result: IdentifyPatientResult };
   confirmIdentity: { request: ConfirmIdentityRequest; result: ConfirmIdentityResult };
   saveRecord: { request: SaveRecordRequest; result: SaveRecordResult };
+  photoEvent: { request: PhotoEventRequest; result: PhotoEventResult };
+  setRecording: { request: SetRecordingRequest; result: SetRecordingResult };
   admitPatient: { request: ConsultRef; result: StatusResult };
   endConsult: { request: ConsultRef; result: StatusResult };
   getIceServers: { request: GetIceServersRequest; result: GetIceServersResult };

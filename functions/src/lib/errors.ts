@@ -32,7 +32,12 @@ export type Reason =
   | 'identity_confirmed'
   | 'record_signed'
   | 'record_unsigned'
-  | 'record_full';
+  | 'record_full'
+  | 'consent_outdated'
+  | 'recording_not_consented'
+  | 'recording_on'
+  | 'recording_unknown'
+  | 'photo_exists';
 
 const REASON_CODES: Record<Reason, FunctionsErrorCode> = {
   unauthenticated: 'unauthenticated',
@@ -63,6 +68,11 @@ const REASON_CODES: Record<Reason, FunctionsErrorCode> = {
   record_signed: 'failed-precondition',
   record_unsigned: 'failed-precondition',
   record_full: 'resource-exhausted',
+  consent_outdated: 'failed-precondition',
+  recording_not_consented: 'failed-precondition',
+  recording_on: 'failed-precondition',
+  recording_unknown: 'failed-precondition',
+  photo_exists: 'already-exists',
 };
 
 /** An expected failure: a reason the client can switch on and a sentence a person can act on. */

@@ -38,6 +38,85 @@ export interface ConsultDoc<Time = unknown> {
   clinician?: Professional;
   /** Who the patient says they are, and whether the clinician checked it on video (absent: not yet given). */
   patientIdentity?: PatientIdentity<Time> | null;
+  /**
+   * The recording made on the clinician's device (absent or null: never recorded). `on` drives the
+   * patient's "Gravando" indicator; the end of the consult or a withdrawal turns it off at once,
+   * and the clinician's page then closes it with the saved file's hash (`closed`).
+   */
+  recording?: RecordingState<Time> | null;
+}
+
+export interface RecordingState<Time = unknown> {
+  id: string;
+  on: boolean;
+  startedAt: Time;
+  stoppedAt: Time | null;
+  /** The stop entry (with the file's hash, if any) is in the chain: a new recording may start. */
+  closed: boolean;
+}
+
+/** Wound photos and recordings: bounds both pages and the functions hold to. */
+export const MEDIA_LIMITS = {
+  photoBytesMax: 4 * 1024 * 1024,
+  photoSideMax: 16_384,
+  siteMax: 60,
+  /** 12 hours of recording. */
+  recordingDurationMaxMs: 12 * 3600_000,
+  /** 8 GiB. */
+  recordingBytesMax: 8 * 1024 ** 3,
+  mimeTypeMax: 100,
+  /** photoId and recordingId: random, 12 to 40 letters, digits, '-' or '_'. */
+  idPattern: /^[A-Za-z0-9_-]{12,40}$/,
+} as const;
+
+/**
+ * consults/{consultId}/media/{mediaId} — what is known of a wound photo or a recording the
+ * clinician's device keeps: never the file, only its hash and metadata, written by functions and
+ * read by the consult's clinician only. `seq` is the audit entry that recorded it.
+ */
+export type MediaDoc<Time = unknown> = PhotoMediaDoc<Time> | RecordingMediaDoc<Time>;
+
+export interface PhotoMediaDoc<Time = unknown> {
+  kind: 'photo';
+  site: string | null;
+  sha256: string;
+  bytes: number;
+  width: number;
+  height: number;
+  /** False when the patient sent it without being asked. */
+  requested: boolean;
+  at: Time;
+  seq: number;
+  /** The clinician's uid. */
+  by: string;
+}
+
+export interface RecordingMediaDoc<Time = unknown> {
+  kind: 'recording';
+  sha256: string;
+  bytes: number;
+  durationMs: number;
+  mimeType: string;
+  startedAt: Time;
+  stoppedAt: Time;
+  reason: 'clinician' | 'ended' | 'consent_withdrawn' | 'failed';
+  at: Time;
+  seq: number;
+  by: string;
+}
+
+/** The first consent version whose text covers wound photos: older consents do not allow them. */
+export const PHOTO_CONSENT_VERSION = '2026-12-02.2';
+
+/** Consent versions are dates, optionally with a revision of that day ("2026-12-02.2"); compares them in order. */
+export function consentVersionAtLeast(version: string, minimum: string): boolean {
+  const key = (v: string): [string, number] => {
+    const [date = '', rev = '1'] = v.split('.');
+    return [date, Number(rev)];
+  };
+  const [d1, r1] = key(version);
+  const [d2, r2] = key(minimum);
+  return d1 !== d2 ? d1 > d2 : r1 >= r2;
 }
 
 /**

@@ -7,13 +7,15 @@ import type {
   ConsultRef,
   IdentifyPatientRequest,
   PatientIdentityInput,
+  PhotoEventRequest,
   RedeemInviteRequest,
   RescheduleConsultRequest,
   SaveRecordRequest,
   ScheduleConsultRequest,
+  SetRecordingRequest,
 } from './api';
 import { IDENTITY_DOCUMENT_MAX, PATIENT_NAME_MAX, digitsOf, isValidCpf } from './identity';
-import { RECORD_LIMITS, RUNNING_LATE_NOTE_MAX } from './model';
+import { MEDIA_LIMITS, RECORD_LIMITS, RUNNING_LATE_NOTE_MAX } from './model';
 import { zConsultId } from './input';
 
 // ── shared pieces ────────────────────────────────────────────────────────────────────────
@@ -138,3 +140,55 @@ export const zSaveRecordRequest = z.strictObject({
     .refine((s) => !TEXT_CONTROL_CHARS.test(s), 'must not contain control characters'),
   mode: z.enum(['draft', 'sign', 'addendum']),
 }) satisfies z.ZodType<SaveRecordRequest>;
+
+// ── photoEvent, setRecording ─────────────────────────────────────────────────────────────
+
+const zMediaId = z.string().regex(MEDIA_LIMITS.idPattern, 'must be an id of 12 to 40 letters, digits, "-" or "_"');
+const zSha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex SHA-256 (64 lowercase hex digits)');
+const zInt = (min: number, max: number) => z.number().int().min(min).max(max);
+
+/** Where on the body ("calcanhar esquerdo"): one short line, or null when not named. */
+const zSite = zLine(MEDIA_LIMITS.siteMax).min(1, 'must not be empty (send null for no site)').nullable();
+
+/**
+ * What MediaRecorder reports, e.g. `video/webm;codecs=vp8,opus` or `audio/mp4; codecs="mp4a.40.2"`:
+ * a video or audio type with optional parameters, printable ASCII only.
+ */
+const MIME_TYPE = /^(?:video|audio)\/[a-z0-9][a-z0-9.+-]{0,63}(?:\s?;\s?[a-z0-9-]{1,32}=(?:[a-z0-9.,+-]{1,64}|"[a-z0-9.,+ -]{1,64}"))*$/i;
+
+const photoBase = { consultId: zConsultId, photoId: zMediaId, site: zSite };
+
+export const zPhotoEventRequest = z.discriminatedUnion('event', [
+  z.strictObject({ ...photoBase, event: z.literal('requested') }),
+  z.strictObject({ ...photoBase, event: z.literal('declined') }),
+  z.strictObject({
+    ...photoBase,
+    event: z.literal('received'),
+    requested: z.boolean(),
+    sha256: zSha256,
+    bytes: zInt(1, MEDIA_LIMITS.photoBytesMax),
+    width: zInt(1, MEDIA_LIMITS.photoSideMax),
+    height: zInt(1, MEDIA_LIMITS.photoSideMax),
+  }),
+]) satisfies z.ZodType<PhotoEventRequest>;
+
+export const zRecordingFile = z.strictObject({
+  sha256: zSha256,
+  bytes: zInt(1, MEDIA_LIMITS.recordingBytesMax),
+  durationMs: zInt(0, MEDIA_LIMITS.recordingDurationMaxMs),
+  mimeType: z
+    .string()
+    .max(MEDIA_LIMITS.mimeTypeMax, `must be at most ${MEDIA_LIMITS.mimeTypeMax} characters`)
+    .regex(MIME_TYPE, 'must be a video/ or audio/ media type such as video/webm;codecs=vp8,opus'),
+});
+
+export const zSetRecordingRequest = z.discriminatedUnion('action', [
+  z.strictObject({ consultId: zConsultId, action: z.literal('start'), recordingId: zMediaId }),
+  z.strictObject({
+    consultId: zConsultId,
+    action: z.literal('stop'),
+    recordingId: zMediaId,
+    reason: z.enum(['clinician', 'ended', 'consent_withdrawn', 'failed']),
+    file: zRecordingFile.nullable(),
+  }),
+]) satisfies z.ZodType<SetRecordingRequest>;

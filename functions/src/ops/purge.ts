@@ -13,6 +13,7 @@ import {
 } from '../consults/store';
 import type { Clock } from '../lib/clock';
 import type { ConsultDoc, ConsultStatus, InviteDoc } from '../lib/model';
+import { recordingCut } from '../media/cut';
 import type { Retention } from './retention';
 
 /** Firestore allows 500 writes per batch; we stay well under. */
@@ -91,14 +92,16 @@ async function expireConsult(db: Firestore, ref: DocumentReference, nowMs: numbe
     if (!expired.ok) return false;
     const start = millisOf(consult.scheduledFor);
     if (start === null || start + consult.durationMinutes * 60_000 + graceMs > nowMs) return false;
+    const endedAt = Timestamp.fromMillis(nowMs);
+    const cut = recordingCut(consult, endedAt);
     recordChange(db, tx, {
       consultId: ref.id,
       consult,
-      patch: { status: expired.status, endReason: 'expired', endedAt: Timestamp.fromMillis(nowMs) },
+      patch: { status: expired.status, endReason: 'expired', endedAt, ...cut?.patch },
       action: 'consult.expired',
       actor: { uid: null, role: 'system' },
       nowMs,
-      details: { from: consult.status },
+      details: { from: consult.status, ...cut?.details },
     });
     return true;
   });
