@@ -1,1 +1,1 @@
-export const CONSENT_VERSIONS = { patient: '2026-12-02', clinician: '2026-12-02' } as const;
+export const CONSENT_VERSIONS = { patient: '2026-12-02.2', clinician: '2026-12-02.2' } as const;

@@ -18,7 +18,7 @@ const cases = kinds.flatMap((kind) => CONSENT_LOCALES.map((locale) => ({ kind, l
 
 describe('consent texts', () => {
   it('the current versions are the ones the web and the rules expect', () => {
-    expect(CONSENT_VERSIONS).toEqual({ patient: '2026-12-02', clinician: '2026-12-02' });
+    expect(CONSENT_VERSIONS).toEqual({ patient: '2026-12-02.2', clinician: '2026-12-02.2' });
   });
 
   it.each(cases)('the $kind text in $locale is its .md template with the clinic filled in, hashed as UTF-8 bytes', ({ kind, locale }) => {
