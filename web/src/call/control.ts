@@ -3,8 +3,11 @@
 //   "bye" when the person left the call, "away" when the page went away (a reload, a closed tab)
 //   and the person is expected back;
 // - whether our microphone and camera are on, so the other side can show it;
-// - the in-call chat's messages and their receipts (see chat.ts).
+// - the in-call chat's messages and their receipts (see chat.ts);
+// - wound photos' asks, descriptions and progress (see photo.ts; their bytes have a channel of their own).
 // Nothing sent here is stored anywhere.
+
+import { MEDIA_LIMITS } from '../../../functions/src/lib/model';
 
 /** How the other side went: left on purpose, went away (expected back), or its connection closed. */
 export type RemoteGone = 'bye' | 'away' | 'closed';
@@ -15,13 +18,35 @@ export interface RemoteMedia {
   camera: boolean;
 }
 
+export type PhotoMessage =
+  | { t: 'photo-ask'; id: string; site: string | null }
+  | { t: 'photo-no'; id: string }
+  | {
+      t: 'photo-meta';
+      id: string;
+      requested: boolean;
+      site: string | null;
+      bytes: number;
+      sha256: string;
+      width: number;
+      height: number;
+      takenAt: number;
+    }
+  /** The receiver holds chunks 0..next-1; `again`: send from `next` even what was sent already (damaged, missing). */
+  | { t: 'photo-have'; id: string; next: number; again: boolean }
+  | { t: 'photo-ok'; id: string }
+  | { t: 'photo-bad'; id: string; why: 'refused' | 'damaged' };
+
 export type ControlMessage =
   | { t: 'media'; mic: boolean; camera: boolean }
   | { t: 'msg'; id: string; text: string; at: number }
-  | { t: 'ack'; id: string };
+  | { t: 'ack'; id: string }
+  | PhotoMessage;
+
+export const isPhotoMessage = (m: ControlMessage): m is PhotoMessage => m.t.startsWith('photo-');
 
 /** Bounds on what the other side may send: a message longer than this is not one of ours. */
-export const CONTROL_LIMITS = { frameMax: 8192, textMax: 1000, idMax: 64 } as const;
+export const CONTROL_LIMITS = { frameMax: 8192, textMax: 1000, idMax: 64, siteMax: MEDIA_LIMITS.siteMax } as const;
 
 export interface ControlChannel {
   /** Tells the other side how we are leaving; harmless if the channel is already closed. */
@@ -59,6 +84,32 @@ export function parseControl(data: unknown): ControlMessage | null {
         : null;
     case 'ack':
       return id ? { t: 'ack', id } : null;
+    default:
+      return id ? parsePhoto(m, id) : null;
+  }
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+function parsePhoto(m: Record<string, unknown>, id: string): PhotoMessage | null {
+  const site = m['site'] === null ? null : typeof m['site'] === 'string' && m['site'].length > 0 && m['site'].length <= CONTROL_LIMITS.siteMax ? m['site'] : undefined;
+  switch (m['t']) {
+    case 'photo-ask':
+      return site === undefined ? null : { t: 'photo-ask', id, site };
+    case 'photo-no':
+      return { t: 'photo-no', id };
+    case 'photo-meta': {
+      const { requested, bytes, sha256, width, height, takenAt } = m;
+      if (site === undefined || typeof requested !== 'boolean' || !isCount(bytes) || !isCount(width) || !isCount(height)) return null;
+      if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256) || typeof takenAt !== 'number' || !Number.isFinite(takenAt)) return null;
+      return { t: 'photo-meta', id, requested, site, bytes, sha256, width, height, takenAt };
+    }
+    case 'photo-have':
+      return isCount(m['next']) && typeof m['again'] === 'boolean' ? { t: 'photo-have', id, next: m['next'], again: m['again'] } : null;
+    case 'photo-ok':
+      return { t: 'photo-ok', id };
+    case 'photo-bad':
+      return m['why'] === 'refused' || m['why'] === 'damaged' ? { t: 'photo-bad', id, why: m['why'] } : null;
     default:
       return null;
   }

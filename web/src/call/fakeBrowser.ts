@@ -47,11 +47,12 @@ export class FakeStream {
 
 class FakeChannel {
   readyState: RTCDataChannelState = 'open';
-  onmessage: ((m: { data: string }) => void) | null = null;
+  onmessage: ((m: { data: unknown }) => void) | null = null;
   onclose: (() => void) | null = null;
-  constructor(private readonly owner: FakeBrowserConnection) {}
-  send(data: string) {
-    this.owner.peer()?.channel?.onmessage?.({ data });
+  bufferedAmount = 0;
+  constructor(private readonly owner: FakeBrowserConnection, readonly label: string) {}
+  send(data: unknown) {
+    this.owner.peer()?.channels.get(this.label)?.onmessage?.({ data });
   }
 }
 
@@ -59,7 +60,11 @@ class FakeChannel {
 export class FakeBrowserConnection extends FakePeerConnection {
   connectionState: RTCPeerConnectionState = 'new';
   iceGatheringState: RTCIceGatheringState = 'new';
-  channel: FakeChannel | null = null;
+  /** Channels by label; `channel` is the control channel. */
+  readonly channels = new Map<string, FakeChannel>();
+  get channel(): FakeChannel | null {
+    return this.channels.get('control') ?? null;
+  }
   /** Set by a test: media stops arriving although the connection still says connected. */
   mediaStalled = false;
   private readonly events = new EventTarget();
@@ -99,9 +104,10 @@ export class FakeBrowserConnection extends FakePeerConnection {
   getSenders() {
     return this.senders;
   }
-  createDataChannel() {
-    this.channel = new FakeChannel(this);
-    return this.channel;
+  createDataChannel(label: string) {
+    const channel = new FakeChannel(this, label);
+    this.channels.set(label, channel);
+    return channel;
   }
   getConfiguration() {
     return this.config;
@@ -117,7 +123,7 @@ export class FakeBrowserConnection extends FakePeerConnection {
   }
   override close() {
     super.close();
-    if (this.channel) this.channel.readyState = 'closed';
+    for (const channel of this.channels.values()) channel.readyState = 'closed';
     this.peer()?.channel?.onclose?.();
   }
 

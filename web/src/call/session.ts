@@ -3,7 +3,8 @@
 // uplink read and shape media, local media holds our tracks. The session only wires them.
 import { realClock, timers as createTimers, type Clock, type Timers } from './clock';
 import { createChat } from './chat';
-import { openControlChannel, type ControlChannel, type ControlMessage, type RemoteGone, type RemoteMedia } from './control';
+import { isPhotoMessage, openControlChannel, type ControlChannel, type ControlMessage, type RemoteGone, type RemoteMedia } from './control';
+import { createPhotos, openPhotoChannel } from './photo';
 import { createCredentials, type Credentials, type IceServersResult } from './credentials';
 import { CallError } from './errors';
 import { createLocalMedia, type LocalMedia } from './localMedia';
@@ -45,6 +46,7 @@ class Session implements CallSession {
   readonly iceRestarts = writable(0);
   readonly remoteMedia = writable<RemoteMedia | null>(null);
   readonly chat = createChat((m) => this.control?.send(m) ?? false);
+  readonly photos = createPhotos({ control: (m) => this.control?.send(m) ?? false });
   readonly quality: Observable<QualitySnapshot | null>;
   readonly micEnabled: Observable<boolean>;
   readonly cameraEnabled: Observable<boolean>;
@@ -114,6 +116,7 @@ class Session implements CallSession {
 
   private onControl(message: ControlMessage) {
     if (message.t === 'media') this.remoteMedia.set({ mic: message.mic, camera: message.camera });
+    else if (isPhotoMessage(message)) this.photos.received(message);
     else this.chat.received(message);
   }
 
@@ -219,8 +222,10 @@ class Session implements CallSession {
         if (!isCurrent() || this.ended) return;
         this.sayMedia();
         this.chat.resend();
+        this.photos.resume();
       },
     });
+    openPhotoChannel(pc, this.photos, () => isCurrent() && !this.ended);
     this.credentials.watch(pc, isCurrent);
     this.traceConnection(pc);
     pc.addEventListener('track', (ev) => {

@@ -1,6 +1,7 @@
 // What a call session is and takes: the contract the call model and the tests hold to; the
 // implementation (the parts and their wiring) is session.ts.
 import type { Chat } from './chat';
+import type { Photos } from './photo';
 import type { Clock } from './clock';
 import type { RemoteMedia } from './control';
 import type { IceServersResult } from './credentials';
@@ -54,6 +55,8 @@ export interface CallSession {
   remoteMedia: Observable<RemoteMedia | null>;
   /** The in-call chat over the data channel; nothing of it is stored. */
   chat: Chat;
+  /** Wound photos asked for, sent and received over the call; never stored by us. */
+  photos: Photos;
   /** ICE restarts so far (automatic and asked for). */
   iceRestarts: Observable<number>;
   /**

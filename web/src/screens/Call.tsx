@@ -35,7 +35,19 @@ function RemoteMediaState({ call }: { call: CallModel }) {
  * instead of "waiting for them to join"). `header`: who and how long (the clinician's clock).
  * `leaveQuietly`: leaving is not the red action here (ending the consult is).
  */
-export function Call({ call, title, onLeave, extra, connectingLabel, header, leaveQuietly, panel }: {
+/** A side panel in the chat's place (the clinician's record, the photos), with its toolbar button. */
+export interface CallPanel {
+  id: string;
+  label: string;
+  /** A count on the button (photos received while the panel was closed). */
+  badge?: number;
+  /** Said by screen readers with the count, e.g. "Fotos, 2 novas". */
+  badgeLabel?: string;
+  render: (close: () => void) => ComponentChildren;
+  onToggle?: (open: boolean) => void;
+}
+
+export function Call({ call, title, onLeave, extra, connectingLabel, header, leaveQuietly, panels = [], tools, cover }: {
   call: CallModel;
   title: string;
   onLeave: () => void;
@@ -43,12 +55,24 @@ export function Call({ call, title, onLeave, extra, connectingLabel, header, lea
   connectingLabel?: string;
   header?: ComponentChildren;
   leaveQuietly?: boolean;
-  /** A second side panel beside the chat's place (the clinician's record), with its toolbar button. */
-  panel?: { label: string; render: (close: () => void) => ComponentChildren };
+  panels?: CallPanel[];
+  /** More buttons in the toolbar, before leaving (the patient's "Enviar foto"). */
+  tools?: ComponentChildren;
+  /** Shown instead of the videos (the patient's photo capture): the call goes on underneath. */
+  cover?: ComponentChildren;
 }) {
-  const open = useSignal<'chat' | 'panel' | null>(null);
+  const open = useSignal<string | null>(null);
   const chatOpen = open.value === 'chat';
-  const close = () => (open.value = null);
+  const toggle = (id: string | null) => {
+    const before = open.value;
+    open.value = id;
+    for (const p of panels) {
+      if (p.id === before && p.id !== id) p.onToggle?.(false);
+      if (p.id === id && p.id !== before) p.onToggle?.(true);
+    }
+  };
+  const close = () => toggle(null);
+  const openPanel = panels.find((p) => p.id === open.value);
   const state = call.state.value;
   const switching = useSignal(false);
   const error = call.error.value;
@@ -85,7 +109,8 @@ export function Call({ call, title, onLeave, extra, connectingLabel, header, lea
         {extra}
       </div>
       <div class="call-body">
-      <div class="stage">
+      {cover}
+      <div class="stage" hidden={!!cover}>
         <Video stream={call.remoteStream.value} class="remote" label={t('call.remote')} testId="remote-video" freeze={away} />
         <RemoteMediaState call={call} />
         {state !== 'connected' && state !== 'reconnecting' && !away && (
@@ -96,7 +121,7 @@ export function Call({ call, title, onLeave, extra, connectingLabel, header, lea
         <Video stream={call.localStream} muted class="self" label={t('call.self')} testId="self-video" />
       </div>
       {chatOpen && <ChatPanel call={call} onClose={close} />}
-      {open.value === 'panel' && panel?.render(close)}
+      {openPanel?.render(close)}
       </div>
       <ChatAnnouncer call={call} />
       <div class="controls" role="toolbar" aria-label={title}>
@@ -114,12 +139,15 @@ export function Call({ call, title, onLeave, extra, connectingLabel, header, lea
             {torch ? t('call.torchOff') : t('call.torchOn')}
           </button>
         )}
-        <ChatToggle call={call} open={chatOpen} onToggle={() => (open.value = chatOpen ? null : 'chat')} />
-        {panel && (
-          <button type="button" class="button" aria-pressed={open.value === 'panel'} onClick={() => (open.value = open.value === 'panel' ? null : 'panel')}>
-            {panel.label}
+        <ChatToggle call={call} open={chatOpen} onToggle={() => toggle(chatOpen ? null : 'chat')} />
+        {panels.map((p) => (
+          <button key={p.id} type="button" class="button" aria-pressed={open.value === p.id} data-panel={p.id}
+            aria-label={p.badge ? p.badgeLabel : undefined} onClick={() => toggle(open.value === p.id ? null : p.id)}>
+            {p.label}
+            {!!p.badge && <span class="badge count" aria-hidden="true">{p.badge}</span>}
           </button>
-        )}
+        ))}
+        {tools}
         <button type="button" class={leaveQuietly ? 'button' : 'button danger solid'} onClick={onLeave}>{t('call.leave')}</button>
       </div>
     </section>

@@ -19,6 +19,8 @@ import { createRoom, type RoomModel } from '../state/room';
 import { createRecordModel } from '../state/record';
 import { callHasStarted } from '../../../functions/src/lib/model';
 import { RecordPanel } from './RecordPanel';
+import { createConsultMedia } from '../state/consultMedia';
+import { PhotoPanel, RecordingControl, RecordingIndicator, SavedMedia } from './PhotoPanel';
 import { identityLine } from './IdentityForm';
 import { Call } from './Call';
 import { SignIn } from './SignIn';
@@ -48,6 +50,9 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
   const recordOpen = consult ? callHasStarted(consult.status) : false;
   const record = useMemo(() => (recordOpen ? createRecordModel(consultId) : null), [consultId, recordOpen]);
   useEffect(() => () => record?.dispose(), [record]);
+  // Photos and the recording live in this page (never on a server): across calls of the consult, until saved.
+  const media = useMemo(() => createConsultMedia(consultId, room.consult, room.call), [room]);
+  useEffect(() => () => media.dispose(), [media]);
 
   // Back in an admitted consult after a reload: rejoin the call at once.
   useEffect(() => {
@@ -75,15 +80,29 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
         <Call
           call={call}
           title={t('room.callTitle', { label: consult.patientLabel })}
-          onLeave={() => void room.leaveCall()}
+          onLeave={() => void media.stopRecording('clinician').then(() => room.leaveCall())}
           leaveQuietly
-          panel={record ? { label: t('record.panel'), render: (close) => <RecordPanel consult={consult} model={record} onClose={close} /> } : undefined}
+          panels={[
+            ...(record ? [{ id: 'record', label: t('record.panel'), render: (close: () => void) => <RecordPanel consult={consult} model={record} onClose={close} /> }] : []),
+            {
+              id: 'photos',
+              label: t('photo.panel'),
+              badge: media.unseen.value,
+              badgeLabel: t('photo.panelNew', { count: media.unseen.value }),
+              render: (close: () => void) => <PhotoPanel consultId={consultId} media={media} onClose={close} live />,
+              onToggle: media.setPanelOpen,
+            },
+          ]}
           header={<CallClock who={consult.patientLabel} since={consult.admittedAt} minutes={consult.durationMinutes} scheduledFor={consult.scheduledFor} />}
           extra={
-            <button type="button" class="button danger solid" disabled={ending} aria-busy={ending}
-              onClick={() => confirm(t('room.endConfirm')) && void room.end()}>
-              {ending ? t('room.ending') : t('room.end')}
-            </button>
+            <>
+              <RecordingIndicator on={consult.recording?.on === true} />
+              <RecordingControl media={media} />
+              <button type="button" class="button danger solid" disabled={ending} aria-busy={ending}
+                onClick={() => confirm(t('room.endConfirm')) && void media.stopRecording('ended').then(() => room.end())}>
+                {ending ? t('room.ending') : t('room.end')}
+              </button>
+            </>
           }
         />
         {room.error.value && <ErrorMessage>{room.error.value}</ErrorMessage>}
@@ -104,6 +123,7 @@ function Room({ consultId, clinicianUid }: { consultId: string; clinicianUid: st
       {room.error.value && <ErrorMessage>{room.error.value}</ErrorMessage>}
       {isClosed(consult.status) ? <Summary room={room} /> : consult.status === 'admitted' ? <Rejoin room={room} /> : <WaitingRoom room={room} />}
       {record && <section class="card"><RecordPanel consult={consult} model={record} /></section>}
+      <SavedMedia consultId={consultId} media={media} />
     </Layout>
   );
 }
@@ -169,6 +189,13 @@ function WaitingRoom({ room }: { room: RoomModel }) {
               <Loading label={t('consent.loadingText')} />
             )}
           </details>
+        )}
+        {needsConsent && (
+          <label class="check">
+            <input type="checkbox" name="clinician-recording" checked={room.consentRecording.value} disabled={room.consentAccepted.value}
+              onChange={(e) => (room.consentRecording.value = e.currentTarget.checked)} />
+            <span>{t('room.clinicianRecording')}</span>
+          </label>
         )}
         {needsConsent && (
           <label class="check">

@@ -1,4 +1,6 @@
+import { useSignal } from '@preact/signals';
 import { useEffect, useMemo } from 'preact/hooks';
+import type { PhotoAsk } from '../call/photo';
 import { t } from '../i18n';
 import { Layout } from '../components/Layout';
 import { Loading } from '../components/Status';
@@ -8,6 +10,8 @@ import { ClinicianLine } from './ClinicianLine';
 import { DeviceCheck } from './DeviceCheck';
 import { Ended } from './Ended';
 import { Waiting } from './Waiting';
+import { PhotoCapture } from './PhotoCapture';
+import { RecordingIndicator } from './PhotoPanel';
 
 /** The patient after consent: device check → waiting room → call → end. */
 export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
@@ -18,12 +22,24 @@ export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
   }, [lobby]);
   const step = lobby.step.value;
   const call = lobby.call.value;
+  // The photo view: for the clinician's ask (it opens by itself), or one the patient sends unprompted.
+  const capture = useSignal<{ ask: PhotoAsk | null } | null>(null);
+  const pendingAsk = call?.photoAsks.value.find((a) => a.state === 'asked') ?? null;
+  useEffect(() => {
+    if (pendingAsk && !capture.value) capture.value = { ask: pendingAsk };
+  }, [pendingAsk?.id, capture.value]);
 
   if (step === 'call' && call) {
+    const shot = capture.value;
     return (
       <Layout call>
         <Call call={call} title={t('call.region')} onLeave={() => void lobby.leaveCall()} connectingLabel={lobby.rejoined.value ? t('call.rejoining') : undefined}
-          header={<ClinicianLine clinician={lobby.consult.value?.clinician ?? null} compact />} />
+          header={<ClinicianLine clinician={lobby.consult.value?.clinician ?? null} compact />}
+          extra={<RecordingIndicator on={lobby.consult.value?.recording?.on === true} />}
+          tools={!shot && call.state.value === 'connected' && (
+            <button type="button" class="button" data-testid="photo-own" onClick={() => (capture.value = { ask: null })}>{t('photo.sendOwn')}</button>
+          )}
+          cover={shot && <PhotoCapture key={shot.ask?.id ?? 'own'} call={call} ask={shot.ask} onClose={() => (capture.value = null)} />} />
       </Layout>
     );
   }

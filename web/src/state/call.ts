@@ -20,6 +20,7 @@ import {
   type ChatMessage,
   type RemoteMedia,
 } from '../call';
+import type { PhotoAsk, PhotoTransfer } from '../call/photo';
 import { consultFromDoc, isClosed, type Consult } from './consult';
 
 /** Settings fetched ahead of the call, or kept from an earlier page, are used only with at least this much validity left. */
@@ -74,6 +75,8 @@ function callView(session: CallSession, signaling: FirestoreSignaling, localStre
     remoteMedia: toSignal<RemoteMedia | null>(session.remoteMedia, stops),
     chatMessages: toSignal<ChatMessage[]>(session.chat.messages, stops),
     chatUnread: toSignal<number>(session.chat.unread, stops),
+    photoAsks: toSignal<PhotoAsk[]>(session.photos.asks, stops),
+    photoTransfers: toSignal<PhotoTransfer[]>(session.photos.transfers, stops),
     start: () => session.start(),
     async leave() {
       await session.leave();

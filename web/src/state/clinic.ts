@@ -128,9 +128,9 @@ export function ensureClinicianStatsDoc(consultId: string, uid: string): Promise
 }
 
 /** Already on record (a retry whose first answer was lost, another tab) counts as recorded. */
-export async function recordClinicianConsent(consultId: string, consent: LoadedConsent, onRetry?: (attempt: number) => void): Promise<void> {
+export async function recordClinicianConsent(consultId: string, consent: LoadedConsent, recording: boolean, onRetry?: (attempt: number) => void): Promise<void> {
   try {
-    await recordConsent({ consultId, version: consent.version, locale: consent.locale, textHash: consent.textHash, recording: false }, onRetry);
+    await recordConsent({ consultId, version: consent.version, locale: consent.locale, textHash: consent.textHash, recording }, onRetry);
   } catch (err) {
     if (reasonOf(err) !== 'consent_exists') throw err;
   }

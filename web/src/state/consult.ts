@@ -25,6 +25,8 @@ export interface Consult {
   /** Who treats the patient (name and council registration), shown on the patient's screens. */
   clinician: Professional | null;
   patientIdentity: Identity | null;
+  /** The clinician's recording, as the functions keep it: `on` is the "Gravando" both screens show. */
+  recording: { id: string; on: boolean; startedAt: Date; closed: boolean } | null;
 }
 
 export type Lobby = StatsDoc['lobby'];
@@ -53,6 +55,9 @@ export function consultFromDoc(id: string, data: ConsultDoc): Consult {
     runningLate: data.runningLate ? { minutes: data.runningLate.minutes, note: data.runningLate.note, at: toDate(data.runningLate.at) ?? new Date(0) } : null,
     clinician: data.clinician ?? null,
     patientIdentity: identityFromDoc(data.patientIdentity),
+    recording: data.recording
+      ? { id: data.recording.id, on: data.recording.on, startedAt: toDate(data.recording.startedAt) ?? new Date(0), closed: data.recording.closed }
+      : null,
   };
 }
 

@@ -199,14 +199,17 @@ function admission(ctx: AdmissionContext) {
 function clinicianTerms(consultId: string, consented: ReadonlySignal<boolean | null>, error: Signal<string | null>, retrying: Signal<boolean>) {
   const text = signal<LoadedConsent | null>(null);
   const accepted = signal(false);
+  /** Whether the clinician allows recording (ticked before the terms: the consent records it once). */
+  const recording = signal(false);
   const record = once(async () => {
     const loaded = text.value ?? (await loadConsent('clinician', locale.value));
-    await recordClinicianConsent(consultId, loaded, () => (retrying.value = true));
+    await recordClinicianConsent(consultId, loaded, recording.peek(), () => (retrying.value = true));
     retrying.value = false;
   });
   return {
     text,
     accepted,
+    recording,
     record,
     async load(): Promise<void> {
       try {
@@ -306,6 +309,7 @@ export function createRoom(consultId: string, clinicianUid: string) {
     canAdmit,
     consentText: terms.text,
     consentAccepted: terms.accepted,
+    consentRecording: terms.recording,
     busy,
     retrying,
     cameraProblem,
