@@ -58,7 +58,7 @@ const WAITING_FOR = [
   'identifyPatient',
 ] as const;
 type WaitingFor = (typeof WAITING_FOR)[number];
-const ADMITTED_FOR = ['confirmIdentity', 'saveRecord'] as const;
+const ADMITTED_FOR = ['confirmIdentity', 'saveRecord', 'photoEvent', 'setRecording'] as const;
 type AdmittedFor = (typeof ADMITTED_FOR)[number];
 
 interface PatientConsult {
@@ -92,8 +92,8 @@ async function schedule(by: SignedIn, label: string) {
   return { consultId: result.consultId, secret: secretOf(result.inviteUrl) };
 }
 
-function patientConsentText(): { textHash: string } {
-  const text = shownConsentText('patient');
+function patientConsentText(kind: 'patient' | 'clinician' = 'patient'): { textHash: string } {
+  const text = shownConsentText(kind);
   return { textHash: createHash('sha256').update(text, 'utf8').digest('hex') };
 }
 
@@ -104,18 +104,25 @@ async function redeemed(by: SignedIn, label: string): Promise<PatientConsult & {
   return { consultId: invite.consultId, patient, consentVersion: result.consentVersion };
 }
 
-async function inWaitingRoom(by: SignedIn, label: string): Promise<PatientConsult> {
+/** `recording`: both people allow it (the clinician consents too), so a recording can start. */
+async function inWaitingRoom(by: SignedIn, label: string, recording = false): Promise<PatientConsult> {
   const consult = await redeemed(by, label);
   const consent: RecordConsentRequest = {
     consultId: consult.consultId,
     version: consult.consentVersion,
     locale: 'pt-BR',
-    recording: false,
+    recording,
     ...patientConsentText(),
   };
   await call('recordConsent', consent, consult.patient.idToken);
+  if (recording) {
+    await call('recordConsent', { ...consent, ...patientConsentText('clinician') }, by.idToken);
+  }
   return { consultId: consult.consultId, patient: consult.patient };
 }
+
+/** The recording the setRecording sweep could wrongly stop. */
+const SWEEP_RECORDING_ID = 'sweep-recording-0001';
 
 async function arrange(): Promise<Arranged> {
   const [doctor, otherDoctor] = await Promise.all([clinician('sweep-clinician'), clinician('sweep-other')]);
@@ -126,8 +133,10 @@ async function arrange(): Promise<Arranged> {
   ]);
   const waiting = await mapLimit(WAITING_FOR, 3, (name) => inWaitingRoom(doctor, `Sweep ${name}`));
   const admitted = await mapLimit(ADMITTED_FOR, 3, async (name) => {
-    const consult = await inWaitingRoom(doctor, `Sweep ${name}`);
+    const recording = name === 'setRecording';
+    const consult = await inWaitingRoom(doctor, `Sweep ${name}`, recording);
     await call('admitPatient', { consultId: consult.consultId }, doctor.idToken);
+    if (recording) await call('setRecording', { consultId: consult.consultId, action: 'start', recordingId: SWEEP_RECORDING_ID }, doctor.idToken);
     return consult;
   });
   return {
@@ -273,6 +282,32 @@ function targets(world: Arranged): Record<CallableName, Target> {
     },
     // Admitted, no record yet: an accepted request would create record/note.
     saveRecord: { valid: { ...inCall('saveRecord'), text: 'Ferida em cicatrização, sem sinais de infecção.', mode: 'draft' }, callers: clinicianOnly },
+    // Admitted, no photo yet: an accepted request would append photo.received and create media/{photoId}.
+    photoEvent: {
+      valid: {
+        ...inCall('photoEvent'),
+        event: 'received',
+        photoId: 'sweep-photo-000001',
+        site: 'Calcanhar esquerdo',
+        requested: true,
+        sha256: 'ab'.repeat(32),
+        bytes: 250_000,
+        width: 1920,
+        height: 1080,
+      },
+      callers: clinicianOnly,
+    },
+    // Admitted, a recording under way: an accepted stop would close it and create media/{recordingId}.
+    setRecording: {
+      valid: {
+        ...inCall('setRecording'),
+        action: 'stop',
+        recordingId: SWEEP_RECORDING_ID,
+        reason: 'clinician',
+        file: { sha256: 'cd'.repeat(32), bytes: 5_000_000, durationMs: 60_000, mimeType: 'video/webm;codecs=vp8,opus' },
+      },
+      callers: clinicianOnly,
+    },
   };
 }
 
@@ -322,6 +357,9 @@ describe('bad-input sweep', () => {
     expect(await identityOf(world.waiting.identifyPatient.consultId)).toBeNull();
     expect(await identityOf(world.admitted.confirmIdentity.consultId)).toBeNull();
     expect((await db.doc(`consults/${world.admitted.saveRecord.consultId}/record/note`).get()).exists).toBe(false);
+    expect((await db.collection(`consults/${world.admitted.photoEvent.consultId}/media`).get()).size).toBe(0);
+    const recording = (await db.doc(`consults/${world.admitted.setRecording.consultId}`).get()).get('recording') as { id: string; on: boolean };
+    expect(recording).toMatchObject({ id: SWEEP_RECORDING_ID, on: true });
   });
 
   for (const name of CALLABLE_NAMES) {

@@ -19,6 +19,8 @@ export const CALLABLE_NAMES: readonly CallableName[] = [
   'identifyPatient',
   'confirmIdentity',
   'saveRecord',
+  'photoEvent',
+  'setRecording',
   'admitPatient',
   'endConsult',
   'getIceServers',
@@ -43,19 +45,38 @@ export type FieldKind =
   | 'identityDocument'
   | 'correction'
   | 'recordText'
-  | 'recordMode';
+  | 'recordMode'
+  | 'mediaId'
+  | 'photoEvent'
+  | 'photoSite'
+  | 'mediaFlag'
+  | 'sha256'
+  | 'photoBytes'
+  | 'photoSide'
+  | 'recordingAction'
+  | 'recordingReason'
+  | 'recordingFile'
+  | 'recordingBytes'
+  | 'recordingDuration'
+  | 'mimeType';
 
 /**
  * Kinds whose field takes null as a value (no delay minutes, no note, no document, no
  * correction; no CPF where the clinic does not ask, or in a clinician's correction).
  */
-const NULLABLE: ReadonlySet<FieldKind> = new Set<FieldKind>(['delayMinutes', 'delayNote', 'cpf', 'identityDocument', 'correction']);
+const NULLABLE: ReadonlySet<FieldKind> = new Set<FieldKind>(['delayMinutes', 'delayNote', 'cpf', 'identityDocument', 'correction', 'photoSite', 'recordingFile']);
 
 /** Free-text kinds where an empty or blank string is a valid value (no note, no document, an empty draft). */
 const BLANK_ALLOWED: ReadonlySet<FieldKind> = new Set<FieldKind>(['delayNote', 'identityDocument', 'recordText']);
 
 /** The fields of a patient identity, as identifyPatient takes them and a correction nests them. */
 export const IDENTITY_FIELDS: Record<string, FieldKind> = { fullName: 'fullName', birthDate: 'birthDate', cpf: 'cpf' };
+
+/** What a stopped recording carries about its file (setRecording's `file`). */
+export const RECORDING_FILE_FIELDS: Record<string, FieldKind> = { sha256: 'sha256', bytes: 'recordingBytes', durationMs: 'recordingDuration', mimeType: 'mimeType' };
+
+/** Object-valued kinds and the fields they nest, each swept like a top-level one. */
+const NESTED_FIELDS: Partial<Record<FieldKind, Record<string, FieldKind>>> = { correction: IDENTITY_FIELDS, recordingFile: RECORDING_FILE_FIELDS };
 
 /** Request fields of each callable (functions/src/lib/api.ts). */
 export const CALLABLE_FIELDS: Record<CallableName, Record<string, FieldKind>> = {
@@ -73,6 +94,20 @@ export const CALLABLE_FIELDS: Record<CallableName, Record<string, FieldKind>> = 
   identifyPatient: { consultId: 'consultId', ...IDENTITY_FIELDS },
   confirmIdentity: { consultId: 'consultId', document: 'identityDocument', correction: 'correction' },
   saveRecord: { consultId: 'consultId', text: 'recordText', mode: 'recordMode' },
+  // Swept from a `received` event: every field of the widest variant.
+  photoEvent: {
+    consultId: 'consultId',
+    event: 'photoEvent',
+    photoId: 'mediaId',
+    site: 'photoSite',
+    requested: 'mediaFlag',
+    sha256: 'sha256',
+    bytes: 'photoBytes',
+    width: 'photoSide',
+    height: 'photoSide',
+  },
+  // Swept from a `stop` with its file.
+  setRecording: { consultId: 'consultId', action: 'recordingAction', recordingId: 'mediaId', reason: 'recordingReason', file: 'recordingFile' },
 };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -132,6 +167,17 @@ export function stringSeed(text: string): number {
 
 const HUGE = 'x'.repeat(100 * 1024);
 
+const BOOLEAN: ReadonlySet<FieldKind> = new Set<FieldKind>(['recording', 'mediaFlag']);
+
+const NUMERIC: ReadonlySet<FieldKind> = new Set<FieldKind>([
+  'durationMinutes',
+  'delayMinutes',
+  'photoBytes',
+  'photoSide',
+  'recordingBytes',
+  'recordingDuration',
+]);
+
 /** Values of the wrong JSON type for a field holding `kind`. */
 function wrongTypes(kind: FieldKind, valid: Json): Array<[string, Json]> {
   const all: Array<[string, Json]> = [
@@ -146,11 +192,11 @@ function wrongTypes(kind: FieldKind, valid: Json): Array<[string, Json]> {
     ['string', 'some text'],
     ['numeric string', '30'],
   ];
-  const numeric = kind === 'durationMinutes' || kind === 'delayMinutes';
-  const bool = kind === 'recording';
+  const numeric = NUMERIC.has(kind);
+  const bool = BOOLEAN.has(kind);
   // A correction is an object: anything else (strings included) is the wrong type, as is an
   // object wrapping it (its schema is strict).
-  const object = kind === 'correction';
+  const object = kind in NESTED_FIELDS;
   return all.filter(([, value]) => {
     if (value === null && NULLABLE.has(kind)) return false;
     if (object) return true;
@@ -223,6 +269,17 @@ function badStrings(kind: FieldKind, valid: Json, rand: () => number): Array<[st
       ['bidi isolate inside', `${v.slice(0, 4)}\u2066${v.slice(4)}`],
     );
     return out.filter(([label]) => label !== 'empty string' && label !== 'whitespace only');
+  }
+  // A wound's site ("calcanhar esquerdo"): one line of up to 60 characters, trimmed; null means none.
+  if (kind === 'photoSite') {
+    out.push(
+      ['61 characters', 'Calcanhar '.repeat(6) + 'E'],
+      ['line separator inside', `${v}\u2028x`],
+      ['line feed inside', `${v.slice(0, 4)}\n${v.slice(4)}`],
+      ['escape sequence', `${v}\u001b[31m`],
+      ['bidi isolate inside', `${v.slice(0, 4)}\u2066${v.slice(4)}`],
+    );
+    return out;
   }
   // A CPF may be typed with its dots, dash and spaces (they are taken out), so a trailing space
   // or a line separator (\s) leaves a valid one: those are not in this list.
@@ -299,6 +356,32 @@ function badStrings(kind: FieldKind, valid: Json, rand: () => number): Array<[st
       ['full-width digits', '１９５８-03-12'],
     );
   }
+  if (kind === 'mediaId') {
+    out.push(
+      ['11-char id', v.slice(0, 11)],
+      ['41-char id', `${v}${'x'.repeat(41 - v.length)}`],
+      ['id with a dot', `${v.slice(0, 6)}.${v.slice(7)}`],
+      ['id with a slash', `${v.slice(0, 6)}/${v.slice(7)}`],
+      ['path traversal', `../${v}`],
+    );
+  }
+  if (kind === 'sha256') {
+    out.push(['uppercase hash', v.toUpperCase()], ['63 hex digits', v.slice(0, 63)], ['65 hex digits', `${v}a`], ['not hex', `${v.slice(0, 63)}g`], ['base64 of a hash', 'q'.repeat(43) + '=']);
+  }
+  if (kind === 'mimeType') {
+    out.push(
+      ['an image type', 'image/jpeg'],
+      ['text/html', 'text/html'],
+      ['no subtype', 'video/'],
+      ['101 characters', `video/webm;codecs=${'v'.repeat(83)}`],
+      ['line feed inside', 'video/webm;\ncodecs=vp8'],
+      ['header injection', 'video/webm\r\nX-Evil: 1'],
+      ['script inside', 'video/webm;codecs=<script>'],
+    );
+  }
+  if (kind === 'photoEvent' || kind === 'recordingAction' || kind === 'recordingReason') {
+    out.push(['case changed', v.toUpperCase()], ['unknown value', 'deleted'], ['in Portuguese', kind === 'photoEvent' ? 'recebida' : 'parar']);
+  }
   if (kind === 'recordMode') {
     out.push(['case changed', v.toUpperCase()], ['unknown mode', 'publish'], ['mode in Portuguese', 'rascunho'], ['two modes', 'draft,sign']);
   }
@@ -311,19 +394,22 @@ function badStrings(kind: FieldKind, valid: Json, rand: () => number): Array<[st
  * an extra field. A correction's CPF may be null, as the clinician may not know it.
  */
 function badObjects(kind: FieldKind, valid: Json, rand: () => number): Array<[string, Json]> {
-  if (kind !== 'correction' || valid === null || typeof valid !== 'object' || Array.isArray(valid)) return [];
-  const out: Array<[string, Json]> = [
-    ['empty object', {}],
-    ['with an extra field', { ...valid, statedBy: 'clinician' }],
-    ['with confirmedAt smuggled in', { ...valid, confirmedAt: '2026-01-01T00:00:00Z' }],
-  ];
-  for (const [field, inner] of Object.entries(IDENTITY_FIELDS)) {
+  const fields = NESTED_FIELDS[kind];
+  if (!fields || valid === null || typeof valid !== 'object' || Array.isArray(valid)) return [];
+  const out: Array<[string, Json]> = [['empty object', {}]];
+  if (kind === 'correction') {
+    out.push(['with an extra field', { ...valid, statedBy: 'clinician' }], ['with confirmedAt smuggled in', { ...valid, confirmedAt: '2026-01-01T00:00:00Z' }]);
+  } else {
+    out.push(['with an extra field', { ...valid, url: 'https://example.invalid/f.webm' }], ['with the file itself smuggled in', { ...valid, data: 'GkXfo59ChoEBQveBAULygQRC84EIQoKEd2VibUKHgQRChYECGFOAZwH' }]);
+  }
+  for (const [field, inner] of Object.entries(fields)) {
     const v = valid[field] ?? null;
     out.push([`${field} missing`, without(valid, field)]);
     for (const [label, value] of wrongTypes(inner, v)) out.push([`${field} as ${label}`, withField(valid, field, value)]);
     if (typeof v === 'string') {
       for (const [label, value] of badStrings(inner, v, rand)) out.push([`${field}: ${label}`, withField(valid, field, value)]);
     }
+    for (const [label, value] of badNumbers(inner)) out.push([`${field}: ${label}`, withField(valid, field, value)]);
   }
   return out;
 }
@@ -332,6 +418,12 @@ function badNumbers(kind: FieldKind): Array<[string, Json]> {
   if (kind === 'delayMinutes') {
     return [['zero minutes', 0], ['7 minutes', 7], ['negative minutes', -5], ['fractional minutes', 5.5], ['an hour', 60], ['huge number', 1e308]];
   }
+  if (kind === 'photoBytes' || kind === 'recordingBytes') {
+    const max = kind === 'photoBytes' ? 4 * 1024 * 1024 : 8 * 1024 ** 3;
+    return [['zero bytes', 0], ['negative bytes', -1], ['fractional bytes', 10.5], ['one byte over the limit', max + 1], ['huge number', 1e308]];
+  }
+  if (kind === 'photoSide') return [['zero pixels', 0], ['negative pixels', -640], ['fractional pixels', 640.5], ['16 385 pixels', 16_385]];
+  if (kind === 'recordingDuration') return [['negative duration', -1], ['fractional duration', 1000.5], ['over 12 hours', 12 * 3_600_000 + 1], ['huge number', 1e308]];
   if (kind !== 'durationMinutes') return [];
   return [
     ['zero minutes', 0],
@@ -444,9 +536,14 @@ export function malformedPayloads(name: CallableName, ctx: PayloadContext): Malf
   for (let i = 0; i < 6; i++) {
     const field = fieldNames[Math.floor(rand() * fieldNames.length)]!;
     // null means "none" in a nullable field, and an empty note means no note (an empty draft, no
-    // document): both are valid there.
+    // document): both are valid there; and true is a flag's value.
     const kind = fields[field]!;
-    const choices = junk.filter((j) => !(j === null && NULLABLE.has(kind)) && !(typeof j === 'string' && j.trim() === '' && BLANK_ALLOWED.has(kind)));
+    const choices = junk.filter(
+      (j) =>
+        !(j === null && NULLABLE.has(kind)) &&
+        !(typeof j === 'string' && j.trim() === '' && BLANK_ALLOWED.has(kind)) &&
+        !(typeof j === 'boolean' && BOOLEAN.has(kind)),
+    );
     const value = choices[Math.floor(rand() * choices.length)]!;
     addData(`random mutation #${i + 1}: ${field} = ${JSON.stringify(value)}`, withField(valid, field, value));
   }

@@ -154,7 +154,7 @@ const zSite = zLine(MEDIA_LIMITS.siteMax).min(1, 'must not be empty (send null f
  * What MediaRecorder reports, e.g. `video/webm;codecs=vp8,opus` or `audio/mp4; codecs="mp4a.40.2"`:
  * a video or audio type with optional parameters, printable ASCII only.
  */
-const MIME_TYPE = /^(?:video|audio)\/[a-z0-9][a-z0-9.+-]{0,63}(?:\s?;\s?[a-z0-9-]{1,32}=(?:[a-z0-9.,+-]{1,64}|"[a-z0-9.,+ -]{1,64}"))*$/i;
+const MIME_TYPE = /^(?:video|audio)\/[a-z0-9][a-z0-9.+-]{0,63}(?: ?; ?[a-z0-9-]{1,32}=(?:[a-z0-9.,+-]{1,64}|"[a-z0-9.,+ -]{1,64}"))*$/i;
 
 const photoBase = { consultId: zConsultId, photoId: zMediaId, site: zSite };
 
