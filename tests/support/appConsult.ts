@@ -132,7 +132,7 @@ export interface ReadyConsult {
  * A consult scheduled now; the clinician in its room, the patient through consent and the device
  * check into the waiting room, the clinician's terms ticked: the next click admits.
  */
-export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser): Promise<ReadyConsult> {
+export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser, opts: { recording?: boolean; clinicianRecording?: boolean; bypassCSP?: boolean } = {}): Promise<ReadyConsult> {
   const { consultId, secret } = await clinic.api.call<ScheduleConsultRequest, ScheduleConsultResult>('scheduleConsult', {
     patientLabel: 'Ana T.',
     scheduledFor: new Date(Date.now() + 60_000).toISOString(),
@@ -141,12 +141,13 @@ export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser): Pro
   const link = `${hostingOrigin()}/join/${consultId}#k=${secret}`;
   await clinic.page.goto(`${hostingOrigin()}/consults/${consultId}`);
   await clinic.page.getByRole('heading', { name: /Ana T\./ }).waitFor(LONG);
-  const { patient, patientContext } = await patientToWaiting(patientBrowser, link);
+  const { patient, patientContext } = await patientToWaiting(patientBrowser, link, opts);
 
   await clinic.page.locator('[data-step="waiting"][data-done="true"]').waitFor(LONG);
   // Ticking the clinician's terms records them at once (as a person ticks, then reaches for the button).
   const terms = clinic.page.getByLabel('Li e aceito o termo do profissional');
   if (await terms.isVisible()) {
+    if (opts.clinicianRecording ?? opts.recording) await clinic.page.getByLabel('Aceito que esta consulta seja gravada').check();
     // click, not check(): the box goes away once the terms are recorded, which check() can
     // mistake for a click that did not take.
     await terms.click();
@@ -155,13 +156,14 @@ export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser): Pro
   return { consultId, link, patient, patientContext };
 }
 
-/** A patient on a phone-sized window opens the link, consents, checks the devices and waits. */
-export async function patientToWaiting(patientBrowser: Browser, link: string): Promise<{ patient: Page; patientContext: BrowserContext }> {
-  const patientContext = await patientBrowser.newContext({ viewport: { width: 360, height: 740 }, permissions: ['camera', 'microphone'] });
+/** A patient on a phone-sized window opens the link, consents (to recording too, if `recording`), checks the devices and waits. */
+export async function patientToWaiting(patientBrowser: Browser, link: string, opts: { recording?: boolean; bypassCSP?: boolean } = {}): Promise<{ patient: Page; patientContext: BrowserContext }> {
+  const patientContext = await patientBrowser.newContext({ viewport: { width: 360, height: 740 }, permissions: ['camera', 'microphone'], bypassCSP: opts.bypassCSP ?? false });
   await patientContext.addInitScript(FRAME_WATCH);
   const patient = await patientContext.newPage();
   patient.on('dialog', (dialog) => void dialog.accept());
   await patient.goto(link);
+  if (opts.recording) await patient.getByLabel('Aceito que a consulta seja gravada (opcional)').check(LONG);
   await patient.getByLabel('Li e aceito a teleconsulta nestes termos').check(LONG);
   await patient.getByRole('button', { name: 'Aceitar e continuar' }).click();
   const continueButton = patient.getByRole('button', { name: 'Tudo certo, continuar' });

@@ -9,6 +9,7 @@ import type { SetRecordingRequest } from '../../../functions/src/lib/api';
 import { PHOTO_CONSENT_VERSION, consentVersionAtLeast, type ConsentDoc } from '../../../functions/src/lib/model';
 import { newPhotoId, sha256Hex, type PhotoAsk, type PhotoTransfer } from '../call/photo';
 import { recordingSupported, startRecorder, type Recorder } from '../call/recorder';
+import { clinicWallTimeOf } from '../clinicTime';
 import { db } from '../db';
 import { callable } from '../firebase';
 import { withRetry } from '../retry';
@@ -68,10 +69,10 @@ function slug(text: string | null): string {
   return s.slice(0, 40) || 'foto';
 }
 
-/** 20261202-143005, in the clinic's wall time as the browser shows it. */
+/** 20261202-143005, in the clinic's wall time (the time the record and the gallery show). */
 function stamp(at: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${at.getFullYear()}${p(at.getMonth() + 1)}${p(at.getDate())}-${p(at.getHours())}${p(at.getMinutes())}${p(at.getSeconds())}`;
+  const { date, time } = clinicWallTimeOf(at);
+  return `${date.replaceAll('-', '')}-${time.replace(':', '')}${String(at.getSeconds()).padStart(2, '0')}`;
 }
 
 export function photoFileName(consultId: string, photo: Pick<GalleryPhoto, 'site' | 'takenAt'>): string {
