@@ -105,7 +105,8 @@ await runCli(async () => {
       `Erased for ${opts.uid} on ${target}: ${r.statsDeleted} call-stats, ${r.signalingDeleted} signaling and ` +
         `${r.invitesDeleted} invite document(s); account ${r.accountDeleted ? 'deleted' : 'not found'}.\n` +
         `Kept for the clinical-record retention (20 years, Lei 13.787/2018; LGPD art. 16 I): ${r.kept.consults} consult record(s), ` +
-        `${r.kept.identities} patient identification(s), ${r.kept.notes} clinical note(s), ${r.kept.consents} consent document(s) and their audit entries.\n` +
+        `${r.kept.identities} patient identification(s), ${r.kept.notes} clinical note(s), ${r.kept.consents} consent document(s), ` +
+        `${r.kept.media} photo and recording record(s) (hashes; the files are with the clinician) and their audit entries.\n` +
         'Recorded as subject.erased in the audit log.\n',
     );
   } catch (error) {

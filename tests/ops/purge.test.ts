@@ -6,7 +6,7 @@ import type { ConsultDoc } from '../../functions/src/lib/model';
 import { purge, yearsBefore } from '../../functions/src/ops/purge';
 import { DEFAULT_RETENTION } from '../../functions/src/ops/retention';
 import { isolatedProject } from './isolated';
-import { DAY, HOUR, ts, seedAudit, seedConsent, seedConsult, seedInvite, seedPeer, seedRecord, seedStats, statsDoc } from './seed';
+import { DAY, HOUR, ts, seedAudit, seedConsent, seedConsult, seedInvite, seedMedia, seedPeer, seedRecord, seedStats, statsDoc } from './seed';
 
 const NOW = Date.UTC(2026, 10, 25, 6, 0, 0); // 03:00 in São Paulo, when the job runs
 const clock = () => fixedClock(NOW);
@@ -49,6 +49,20 @@ describe('purge: consults nobody closed', () => {
 
     await purge(db, fixedClock(NOW + 2 * HOUR), DEFAULT_RETENTION);
     expect((await consult(db, id))!).toMatchObject({ status: 'ended', endReason: 'expired' });
+  });
+
+  it('turns off a recording still on in an abandoned call, in the same write, and leaves it for the clinician to close', async () => {
+    const id = await seedConsult(db, { status: 'admitted', scheduledForMs: NOW - 26 * HOUR, durationMinutes: 30 });
+    const startedAt = ts(NOW - 26 * HOUR + 60_000);
+    await db.doc(`consults/${id}`).update({ recording: { id: 'rec-0123456789', on: true, startedAt, stoppedAt: null, closed: false } });
+
+    await purge(db, clock(), DEFAULT_RETENTION);
+
+    const after = (await consult(db, id))!;
+    expect(after).toMatchObject({ status: 'ended', endReason: 'expired', recording: { id: 'rec-0123456789', on: false, startedAt, closed: false } });
+    expect((after.recording!.stoppedAt as { toMillis(): number }).toMillis()).toBe(NOW);
+    const expired = (await chainOf(db, id)).find((e) => e.action === 'consult.expired')!;
+    expect(expired.context).toEqual({ from: 'admitted', recordingCut: true });
   });
 
   it('honours a shorter grace period from the params', async () => {
@@ -150,6 +164,7 @@ describe('purge: the clinical record', () => {
       await seedAudit(db, id, 'consent.recorded', at, { uid: 'patient-1', role: 'patient' });
       await seedAudit(db, id, 'consult.ended', at, { uid: 'clinician-1', role: 'clinician' });
       await seedRecord(db, id, at);
+      await seedMedia(db, id, 'photo-0123456789', at);
     }
 
     const result = await purge(db, clock(), DEFAULT_RETENTION);
@@ -159,6 +174,8 @@ describe('purge: the clinical record', () => {
     expect((await db.collection(`consults/${gone}/consents`).get()).size).toBe(0);
     expect((await db.doc(`consults/${gone}/record/note`).get()).exists).toBe(false);
     expect((await db.doc(`consults/${kept}/record/note`).get()).data()).toMatchObject({ note: 'Curativo trocado.' });
+    expect((await db.doc(`consults/${gone}/media/photo-0123456789`).get()).exists).toBe(false);
+    expect((await db.doc(`consults/${kept}/media/photo-0123456789`).get()).data()).toMatchObject({ kind: 'photo', sha256: 'e'.repeat(64) });
     expect((await consult(db, kept))!.patientIdentity).toMatchObject({ fullName: 'Maria da Silva Souza' });
     expect(await chainOf(db, gone)).toHaveLength(0);
 

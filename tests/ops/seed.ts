@@ -1,7 +1,7 @@
 // Documents shaped like functions/src/lib/model.ts, written straight with the admin SDK.
 import { Timestamp, type Firestore } from 'firebase-admin/firestore';
 import { NO_HEAD } from '../../functions/src/audit/append';
-import type { ConsentDoc, ConsultDoc, ConsultStatus, InviteDoc, PeerDoc, RecordDoc, StatsDoc } from '../../functions/src/lib/model';
+import type { ConsentDoc, ConsultDoc, ConsultStatus, InviteDoc, MediaDoc, PeerDoc, RecordDoc, StatsDoc } from '../../functions/src/lib/model';
 import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
 
 export const HOUR = 3_600_000;
@@ -73,6 +73,14 @@ export async function seedAudit(db: Firestore, consultId: string, action: string
     const head = appendAudit(db, tx, consult.auditHead, { consultId, action, actor, atMs, details: { uid: actor.uid } });
     tx.update(ref, { auditHead: head });
   });
+}
+
+/** A received wound photo's hash and size, as photoEvent leaves them. */
+export async function seedMedia(db: Firestore, consultId: string, mediaId: string, atMs: number) {
+  const media: MediaDoc<Timestamp> = {
+    kind: 'photo', site: 'Calcanhar esquerdo', sha256: 'e'.repeat(64), bytes: 254_312, width: 1920, height: 1440, requested: true, at: ts(atMs), seq: 1, by: 'clinician-1',
+  };
+  await db.doc(`consults/${consultId}/media/${mediaId}`).set(media);
 }
 
 /** A signed clinical note and the patient's confirmed identity, as saveRecord and confirmIdentity leave them. */

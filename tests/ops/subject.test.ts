@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, type ChainedFields } from '../../functions/src/audit/chain';
 import type { ConsultDoc } from '../../functions/src/lib/model';
 import { isolatedProject } from './isolated';
-import { DAY, seedAudit, seedConsent, seedConsult, seedInvite, seedPeer, seedRecord, seedStats } from './seed';
+import { DAY, seedAudit, seedConsent, seedConsult, seedInvite, seedMedia, seedPeer, seedRecord, seedStats } from './seed';
 
 const ROOT = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
@@ -42,6 +42,7 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     await seedStats(db, consultId, 'clinician-1', now - DAY);
     await seedPeer(db, consultId, patientUid); // left behind by a crashed tab
     await seedRecord(db, consultId, now - DAY);
+    await seedMedia(db, consultId, 'photo-0123456789', now - DAY);
     await seedAudit(db, consultId, 'invite.redeemed', now - DAY, { uid: patientUid, role: 'patient' });
     await seedAudit(db, consultId, 'consent.recorded', now - DAY, { uid: patientUid, role: 'patient' });
     // Somebody else's consult: untouched by both requests.
@@ -69,6 +70,9 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     expect(c.invite).toEqual({ redeemedBy: patientUid, expiresAt: expect.any(String) });
     expect(c.consult.patientIdentity).toMatchObject({ fullName: 'Maria da Silva Souza', birthDate: '1958-03-12', cpf: '52998224725' });
     expect(c.clinicalRecord).toMatchObject({ note: 'Curativo trocado.', signedAt: expect.any(String), addenda: [] });
+    expect(c.media).toEqual([
+      { id: 'photo-0123456789', kind: 'photo', site: 'Calcanhar esquerdo', sha256: 'e'.repeat(64), bytes: 254_312, width: 1920, height: 1440, requested: true, at: expect.any(String), seq: 1, by: 'clinician-1' },
+    ]);
     expect(data.auditEntries.map((e: { action: string }) => e.action)).toEqual(['invite.redeemed', 'consent.recorded']);
     const text = readFileSync(out, 'utf8');
     expect(text).not.toContain('another-patient');
@@ -79,7 +83,7 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     const { stdout } = await subject(projectId, 'erase', patientUid, '--yes');
     expect(stdout).toContain('1 call-stats, 1 signaling and 1 invite document(s); account deleted');
     expect(stdout).toContain('Kept for the clinical-record retention (20 years, Lei 13.787/2018; LGPD art. 16 I): 1 consult record(s), ' +
-      '1 patient identification(s), 1 clinical note(s), 2 consent document(s)');
+      '1 patient identification(s), 1 clinical note(s), 2 consent document(s), 1 photo and recording record(s)');
 
     const base = `consults/${consultId}`;
     expect((await db.doc(`${base}/stats/${patientUid}`).get()).exists).toBe(false);
@@ -93,6 +97,7 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     expect((await db.doc(`${base}/consents/${patientUid}-withdrawal`).get()).exists).toBe(true);
     expect((await db.doc(`${base}/stats/clinician-1`).get()).exists).toBe(true);
     expect((await db.doc(`${base}/record/note`).get()).exists).toBe(true);
+    expect((await db.doc(`${base}/media/photo-0123456789`).get()).exists).toBe(true);
     expect(consult.patientIdentity).toMatchObject({ fullName: 'Maria da Silva Souza' });
 
     const entries = await chain(db, consultId);

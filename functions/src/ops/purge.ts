@@ -39,7 +39,8 @@ export interface PurgeResult {
   rateLimitsDeleted: number;
   /**
    * Closed consults still inside the clinical-record retention, kept whole: the consult with the
-   * patient's identification, consents, the clinical note and addenda, the audit chain.
+   * patient's identification, consents, the clinical note and addenda, the wound photos' and
+   * recordings' hashes (media), the audit chain.
    */
   recordsKept: number;
 }

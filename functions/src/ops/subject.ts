@@ -5,6 +5,7 @@ import {
   consentRef,
   consultsCollection,
   inviteRef,
+  mediaCollection,
   peerRef,
   recordChange,
   recordRef,
@@ -97,6 +98,8 @@ export interface SubjectExport {
     signaling: Json;
     /** The clinician's note and addenda for this consult: part of the patient's own medical record. */
     clinicalRecord: Json;
+    /** What is known of each wound photo and recording (hash, size, time; the files stay with the clinician), with its id. */
+    media: Json[];
     /** Only whether and until when the invite bound this patient; the secret's hash is not theirs. */
     invite: { redeemedBy: string | null; expiresAt: Json } | null;
   }>;
@@ -113,6 +116,7 @@ export async function exportSubject(db: Firestore, auth: Auth, uid: string, cloc
     const refs = patientDocs(db, consult.id, uid);
     const [consent, withdrawal, stats, peer, invite, record] = await db.getAll(refs.consent, refs.withdrawal, refs.stats, refs.peer, refs.invite, refs.record);
     const inviteDoc = invite!.data() as InviteDoc<Timestamp> | undefined;
+    const media = await mediaCollection(db, consult.id).get();
     out.push({
       consultId: consult.id,
       consult: toJson(consult.data()),
@@ -121,6 +125,7 @@ export async function exportSubject(db: Firestore, auth: Auth, uid: string, cloc
       stats: dataOf(stats!),
       signaling: dataOf(peer!),
       clinicalRecord: dataOf(record!),
+      media: media.docs.map((m) => ({ id: m.id, ...(toJson(m.data()) as object) })),
       invite: inviteDoc ? { redeemedBy: inviteDoc.redeemedBy, expiresAt: toJson(inviteDoc.expiresAt) } : null,
     });
     const chain = await db.collection('audit').where('consultId', '==', consult.id).get();
@@ -152,9 +157,9 @@ export interface ErasureResult {
   accountDeleted: boolean;
   /**
    * Kept for the clinical-record retention: consults (with the patient's identity), consents (with
-   * withdrawals), the clinician's notes, audit entries.
+   * withdrawals), the clinician's notes, what is known of the wound photos and recordings, audit entries.
    */
-  kept: { consults: number; consents: number; identities: number; notes: number };
+  kept: { consults: number; consents: number; identities: number; notes: number; media: number };
 }
 
 /**
@@ -179,7 +184,7 @@ export async function eraseSubject(
     );
   }
   const nowMs = clock.now();
-  const result: ErasureResult = { consults: consults.size, statsDeleted: 0, signalingDeleted: 0, invitesDeleted: 0, accountDeleted: false, kept: { consults: consults.size, consents: 0, identities: 0, notes: 0 } };
+  const result: ErasureResult = { consults: consults.size, statsDeleted: 0, signalingDeleted: 0, invitesDeleted: 0, accountDeleted: false, kept: { consults: consults.size, consents: 0, identities: 0, notes: 0, media: 0 } };
   for (const consult of consults.docs) {
     const refs = patientDocs(db, consult.id, uid);
     const counts = await db.runTransaction(async (tx) => {
@@ -188,6 +193,8 @@ export async function eraseSubject(
       if (!current || current.patientUid !== uid) return null;
       if (OPEN.includes(current.status)) throw new SubjectRequestError(`Consult ${consult.id} was reopened meanwhile: try again once it has ended.`);
       const [stats, peer, invite, consent, withdrawal, record] = await tx.getAll(refs.stats, refs.peer, refs.invite, refs.consent, refs.withdrawal, refs.record);
+      // Photos' and recordings' hashes belong to the clinical record: counted, never erased here.
+      const media = await tx.get(mediaCollection(db, consult.id).select());
       const erase: DocumentReference[] = [];
       if (stats!.exists) erase.push(refs.stats);
       if (peer!.exists) erase.push(refs.peer);
@@ -201,6 +208,7 @@ export async function eraseSubject(
         consents: (consent!.exists ? 1 : 0) + (withdrawal!.exists ? 1 : 0),
         identity: current.patientIdentity ? 1 : 0,
         note: record!.exists ? 1 : 0,
+        media: media.size,
       };
       recordChange(db, tx, {
         consultId: consult.id,
@@ -221,6 +229,7 @@ export async function eraseSubject(
     result.kept.consents += counts.consents;
     result.kept.identities += counts.identity;
     result.kept.notes += counts.note;
+    result.kept.media += counts.media;
   }
   if (await findUser(auth, uid)) {
     await auth.deleteUser(uid);
