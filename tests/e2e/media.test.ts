@@ -230,13 +230,29 @@ describe('wound photos and the recording', () => {
     await doctor.getByTestId('recording-start').click();
     await patient.getByTestId('recording-indicator').waitFor(LONG);
     await doctor.getByTestId('recording-stop').waitFor(LONG);
+    await doctor.waitForTimeout(1500);
     const [last] = await Promise.all([doctor.waitForEvent('download', LONG), endConsult(clinic, ready)]);
     expect(last.suggestedFilename()).toMatch(/gravacao/);
+    const lastBytes = readFileSync(await last.path());
     await expect.poll(async () => (await chain(ready.consultId)).filter((e) => e.action === 'recording.stopped').map((e) => e.context['reason']), LONG).toEqual(['clinician', 'ended']);
+    const ended = (await chain(ready.consultId)).filter((e) => e.action === 'recording.stopped')[1]!;
+    expect(ended.context).toMatchObject({ sha256: sha256(lastBytes), bytes: lastBytes.length });
     const consult = (await adminDb().doc(`consults/${ready.consultId}`).get()).data() as ConsultDoc;
     expect(consult.recording).toMatchObject({ on: false, closed: true });
     // The photos stay on the summary until the page closes, to be saved there.
     expect(await doctor.getByTestId('photo-item').count()).toBe(2);
+
+    // The printable record lists what the chain holds of each, in order: two photos, two recordings.
+    await doctor.getByRole('link', { name: 'Ver o registro para imprimir' }).first().click();
+    const listed = doctor.getByTestId('record-media');
+    await listed.waitFor(LONG);
+    expect(await listed.locator('li').evaluateAll((items) => items.map((li) => li.getAttribute('data-kind')))).toEqual(['photo', 'photo', 'recording', 'recording']);
+    const text = await listed.innerText();
+    expect(text).toContain('Foto — Calcâneo esquerdo');
+    expect(text).toContain('pedida pelo profissional');
+    expect(text).toContain('enviada pelo paciente');
+    expect(text).toContain('encerrada com a consulta');
+    expect(text).toContain(stopped.context['sha256'] as string);
   });
 
   it('refuses to record without the patient\'s consent, in the room and at the callable', async () => {

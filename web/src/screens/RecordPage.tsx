@@ -13,6 +13,7 @@ import { isClinician, session } from '../state/auth';
 import { describeError } from '../state/errors';
 import { createRecordModel, loadRecordSheet, type ClinicalRecord, type RecordSheet } from '../state/record';
 import { SignIn } from './SignIn';
+import { formatBytes, formatDuration } from './PhotoPanel';
 import './record.css';
 
 const date = (d: Date) => formatClinicDate(d, locale.value);
@@ -165,7 +166,27 @@ function TechnicalSection({ sheet }: { sheet: RecordSheet }) {
   return (
     <section data-testid="record-technical">
       <h2>{t('record.media')}</h2>
-      <p data-testid="record-media">{t('record.noMedia')}</p>
+      {sheet.media.length === 0 ? <p data-testid="record-media">{t('record.noMedia')}</p> : (
+        <>
+          <ul data-testid="record-media">
+            {sheet.media.map((m) => (
+              <li key={m.id} data-kind={m.kind}>
+                {m.kind === 'photo'
+                  ? t('record.photoLine', {
+                      site: m.site ?? t('photo.noSite'), ...at(m.at), width: m.width, height: m.height, size: formatBytes(m.bytes),
+                      how: m.requested ? t('record.photoRequested') : t('record.photoUnprompted'), seq: m.seq,
+                    })
+                  : t('record.recordingLine', {
+                      start: `${date(m.startedAt)} ${time(m.startedAt)}`, end: time(m.stoppedAt), duration: formatDuration(m.durationMs),
+                      size: formatBytes(m.bytes), why: t(`record.recordingStop.${m.reason}`), seq: m.seq,
+                    })}
+                {' · '}SHA-256 <span class="hash">{m.sha256}</span>
+              </li>
+            ))}
+          </ul>
+          <p class="muted">{t('record.mediaKept')} <code>npm run audit:verify -- {sheet.consult.id} --file …</code></p>
+        </>
+      )}
       <h2>{t('record.platform')}</h2>
       <p>{t('record.platformText')}</p>
       <p data-testid="record-path" data-path={path}>{t(path)}</p>

@@ -2,9 +2,9 @@
 // the patient's identity check, and what the printed record gathers (both consents, both
 // quality summaries). Writes go through the callables only: a signed note cannot change.
 import { signal } from '@preact/signals';
-import { doc, getDoc, onSnapshot } from 'firebase/firestore';
+import { collection, doc, getDoc, getDocs, onSnapshot } from 'firebase/firestore';
 import type { ConfirmIdentityRequest, SaveRecordRequest } from '../../../functions/src/lib/api';
-import type { ConsentDoc, ConsultDoc, RecordDoc, StatsDoc } from '../../../functions/src/lib/model';
+import type { ConsentDoc, ConsultDoc, MediaDoc, PhotoMediaDoc, RecordDoc, RecordingMediaDoc, StatsDoc } from '../../../functions/src/lib/model';
 import { db } from '../db';
 import { callable } from '../firebase';
 import { consultFromDoc, toDate, type Consult } from './consult';
@@ -103,10 +103,29 @@ export async function loadEvidence(consultId: string, clinicianUid: string, pati
   };
 }
 
-/** Everything the printed record shows besides the live note: the consult, its chain head, consents and quality. */
+/** A photo or a recording as the record lists it: what the chain holds of it, never the file. */
+export type MediaEntry =
+  | (Omit<PhotoMediaDoc<Date>, 'at'> & { id: string; at: Date })
+  | (Omit<RecordingMediaDoc<Date>, 'at' | 'startedAt' | 'stoppedAt'> & { id: string; at: Date; startedAt: Date; stoppedAt: Date });
+
+function mediaOf(id: string, data: MediaDoc): MediaEntry {
+  const at = toDate(data.at) ?? new Date(0);
+  return data.kind === 'photo'
+    ? { ...data, id, at }
+    : { ...data, id, at, startedAt: toDate(data.startedAt) ?? at, stoppedAt: toDate(data.stoppedAt) ?? at };
+}
+
+/** The consult's photos and recordings, in the order they entered the chain. */
+export async function loadMedia(consultId: string): Promise<MediaEntry[]> {
+  const snap = await getDocs(collection(db, 'consults', consultId, 'media'));
+  return snap.docs.map((d) => mediaOf(d.id, d.data() as MediaDoc)).sort((a, b) => a.seq - b.seq);
+}
+
+/** Everything the printed record shows besides the live note: the consult, its chain head, consents, quality, media. */
 export interface RecordSheet extends Evidence {
   consult: Consult;
   auditHead: { seq: number; hash: string };
+  media: MediaEntry[];
 }
 
 export async function loadRecordSheet(consultId: string): Promise<RecordSheet> {
@@ -114,5 +133,6 @@ export async function loadRecordSheet(consultId: string): Promise<RecordSheet> {
   if (!snap.exists()) throw Object.assign(new Error('not-found'), { code: 'not-found' });
   const data = snap.data() as ConsultDoc;
   const consult = consultFromDoc(consultId, data);
-  return { consult, auditHead: data.auditHead, ...(await loadEvidence(consultId, consult.clinicianUid, consult.patientUid)) };
+  const [evidence, media] = await Promise.all([loadEvidence(consultId, consult.clinicianUid, consult.patientUid), loadMedia(consultId)]);
+  return { consult, auditHead: data.auditHead, media, ...evidence };
 }
