@@ -11,6 +11,7 @@ import { admitAndSee, endConsult, openClinic, readyToAdmit, type Clinic, type Re
 import { axeViolations, blocking } from '../support/axe';
 import { launchChromium } from '../support/browser';
 import { DEMO_CLINIC, shownConsentHash } from '../support/consentText';
+import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
 
 const LONG = { timeout: 60_000 };
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -113,8 +114,9 @@ describe('the consult record', () => {
     expect(await textOf(page, 'record-duration')).toMatch(/^\d+ min \d+ s$/);
 
     const consents = await textOf(page, 'record-consents');
-    expect(consents).toMatch(/Paciente: termo versão 2026-12-02 \(pt-BR\), aceito em .+; gravação: não/);
-    expect(consents).toMatch(/Profissional: termo versão 2026-12-02 \(pt-BR\), aceito em .+; gravação: não/);
+    const version = (kind: 'patient' | 'clinician') => CONSENT_VERSIONS[kind].replaceAll('.', '\\.');
+    expect(consents).toMatch(new RegExp(`Paciente: termo versão ${version('patient')} \\(pt-BR\\), aceito em .+; gravação: não`));
+    expect(consents).toMatch(new RegExp(`Profissional: termo versão ${version('clinician')} \\(pt-BR\\), aceito em .+; gravação: não`));
     expect(consents).toContain(await shownConsentHash('patient'));
     expect(consents).toContain(await shownConsentHash('clinician'));
 
