@@ -413,6 +413,7 @@ export const en: Messages = {
   'photo.sent': 'Photo sent. The professional can see it now.',
   'photo.backToCall': 'Back to the call',
   'photo.sendOwn': 'Send a photo',
+  'photo.discarded': 'The photo received was discarded.',
   'photo.keptTitle': 'Photos of this consult',
   'rec.start': 'Record',
   'rec.stop': 'Stop recording ({time})',

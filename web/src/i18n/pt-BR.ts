@@ -462,6 +462,7 @@ export const ptBR = {
   'photo.sent': 'Foto enviada. O profissional já pode vê-la.',
   'photo.backToCall': 'Voltar à chamada',
   'photo.sendOwn': 'Enviar foto',
+  'photo.discarded': 'A foto recebida foi descartada.',
   'photo.keptTitle': 'Fotos desta consulta',
   'rec.start': 'Gravar',
   'rec.stop': 'Parar gravação ({time})',

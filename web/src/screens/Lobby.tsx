@@ -1,6 +1,9 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useMemo } from 'preact/hooks';
 import type { PhotoAsk } from '../call/photo';
+import { doc, getDoc } from 'firebase/firestore';
+import { PHOTO_CONSENT_VERSION, consentVersionAtLeast, type ConsentDoc } from '../../../functions/src/lib/model';
+import { db } from '../db';
 import { t } from '../i18n';
 import { Layout } from '../components/Layout';
 import { Loading } from '../components/Status';
@@ -11,7 +14,7 @@ import { DeviceCheck } from './DeviceCheck';
 import { Ended } from './Ended';
 import { Waiting } from './Waiting';
 import { PhotoCapture } from './PhotoCapture';
-import { RecordingIndicator } from './PhotoPanel';
+import { RecordingIndicator } from './mediaText';
 
 /** The patient after consent: device check → waiting room → call → end. */
 export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
@@ -24,6 +27,16 @@ export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
   const call = lobby.call.value;
   // The photo view: for the clinician's ask (it opens by itself), or one the patient sends unprompted.
   const capture = useSignal<{ ask: PhotoAsk | null } | null>(null);
+  // A patient whose consent predates the photo clause is not offered to send one (the clinic could not keep it).
+  const photosAllowed = useSignal(false);
+  useEffect(() => {
+    void getDoc(doc(db, 'consults', consultId, 'consents', uid))
+      .then((snap) => {
+        const version = (snap.data() as ConsentDoc | undefined)?.textVersion;
+        photosAllowed.value = !!version && consentVersionAtLeast(version, PHOTO_CONSENT_VERSION);
+      })
+      .catch(() => undefined);
+  }, [consultId, uid]);
   const pendingAsk = call?.photoAsks.value.find((a) => a.state === 'asked') ?? null;
   useEffect(() => {
     if (pendingAsk && !capture.value) capture.value = { ask: pendingAsk };
@@ -36,7 +49,7 @@ export function Lobby({ consultId, uid }: { consultId: string; uid: string }) {
         <Call call={call} title={t('call.region')} onLeave={() => void lobby.leaveCall()} connectingLabel={lobby.rejoined.value ? t('call.rejoining') : undefined}
           header={<ClinicianLine clinician={lobby.consult.value?.clinician ?? null} compact />}
           extra={<RecordingIndicator on={lobby.consult.value?.recording?.on === true} />}
-          tools={!shot && call.state.value === 'connected' && (
+          tools={!shot && photosAllowed.value && call.state.value === 'connected' && (
             <button type="button" class="button" data-testid="photo-own" onClick={() => (capture.value = { ask: null })}>{t('photo.sendOwn')}</button>
           )}
           cover={shot && <PhotoCapture key={shot.ask?.id ?? 'own'} call={call} ask={shot.ask} onClose={() => (capture.value = null)} />} />

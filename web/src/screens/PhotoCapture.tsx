@@ -10,7 +10,7 @@ import { Video } from '../components/Video';
 import { ErrorMessage, Loading } from '../components/Status';
 import { callReasonText, t } from '../i18n';
 import type { Call } from '../state/call';
-import { formatBytes } from './PhotoPanel';
+import { formatBytes } from './mediaText';
 
 type Step = 'framing' | 'taking' | 'review' | 'sending' | 'sent';
 

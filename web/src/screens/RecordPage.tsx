@@ -13,7 +13,7 @@ import { isClinician, session } from '../state/auth';
 import { describeError } from '../state/errors';
 import { createRecordModel, loadRecordSheet, type ClinicalRecord, type RecordSheet } from '../state/record';
 import { SignIn } from './SignIn';
-import { formatBytes, formatDuration } from './PhotoPanel';
+import { formatBytes, formatDuration } from './mediaText';
 import './record.css';
 
 const date = (d: Date) => formatClinicDate(d, locale.value);

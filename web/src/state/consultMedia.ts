@@ -15,7 +15,11 @@ import { callable } from '../firebase';
 import { withRetry } from '../retry';
 import type { Call } from './call';
 import type { Consult } from './consult';
-import { describeError } from './errors';
+import { describeError, reasonOf } from './errors';
+import { t } from '../i18n';
+
+/** Refusals that mean the photo must not be kept: no consent covers it. */
+const UNCONSENTED = new Set(['consent_outdated', 'consent_withdrawn', 'consent_required']);
 
 const photoEventCall = callable('photoEvent');
 const setRecordingCall = callable('setRecording');
@@ -149,6 +153,14 @@ export function createConsultMedia(consultId: string, consult: ReadonlySignal<Co
       );
       update({ seq });
     } catch (err) {
+      // A photo the patient's consent does not cover is not kept, even in this page.
+      if (UNCONSENTED.has(reasonOf(err) ?? '')) {
+        const dropped = gallery.value.find((g) => g.id === photo.id);
+        if (dropped) URL.revokeObjectURL(dropped.url);
+        gallery.value = gallery.value.filter((g) => g.id !== photo.id);
+        photoError.value = `${describeError(err)} ${t('photo.discarded')}`;
+        return;
+      }
       update({ error: describeError(err) });
     }
   }
