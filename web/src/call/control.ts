@@ -18,20 +18,23 @@ export interface RemoteMedia {
   camera: boolean;
 }
 
+/** A wound photo as its sender describes it before the bytes (see photo.ts). */
+export interface PhotoDescription {
+  id: string;
+  /** It answers the clinician's ask of the same id; false when the patient sent it unprompted. */
+  requested: boolean;
+  site: string | null;
+  bytes: number;
+  sha256: string;
+  width: number;
+  height: number;
+  takenAt: number;
+}
+
 export type PhotoMessage =
   | { t: 'photo-ask'; id: string; site: string | null }
   | { t: 'photo-no'; id: string }
-  | {
-      t: 'photo-meta';
-      id: string;
-      requested: boolean;
-      site: string | null;
-      bytes: number;
-      sha256: string;
-      width: number;
-      height: number;
-      takenAt: number;
-    }
+  | ({ t: 'photo-meta' } & PhotoDescription)
   /** The receiver holds chunks 0..next-1; `again`: send from `next` even what was sent already (damaged, missing). */
   | { t: 'photo-have'; id: string; next: number; again: boolean }
   | { t: 'photo-ok'; id: string }

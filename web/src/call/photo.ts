@@ -10,7 +10,7 @@
 // connection replaces the old one (a failed ICE restart, a reload of the receiving page), sends
 // the photo's description again and carries on from what the receiver says it holds.
 import { MEDIA_LIMITS } from '../../../functions/src/lib/model';
-import type { PhotoMessage } from './control';
+import type { PhotoDescription, PhotoMessage } from './control';
 import { writable, type Observable } from './state';
 
 /** Bytes per chunk: below every browser's data channel message limit, small enough to resend. */
@@ -26,17 +26,7 @@ export const PHOTO_INCOMING_MAX = 2;
 /** id (12 bytes) + chunk index (u32) + SHA-256 of the payload (32 bytes). */
 const HEADER = 12 + 4 + 32;
 
-export interface PhotoDescription {
-  id: string;
-  /** The clinician's ask this answers (the same id), or false when the patient sent it unprompted. */
-  requested: boolean;
-  site: string | null;
-  bytes: number;
-  sha256: string;
-  width: number;
-  height: number;
-  takenAt: number;
-}
+export type { PhotoDescription };
 
 /** A photo on its way, on either side. */
 export interface PhotoTransfer extends PhotoDescription {
