@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CliError, admin, connect, functionsLib, runCli, usageError } from './lib/admin-cli.mjs';
+import { CliError, admin, connect, runCli, usageError } from './lib/admin-cli.mjs';
+import { judgeChain, readChain } from './lib/audit-chain.mjs';
 
 const HELP = `Usage: npm run audit:verify -- <consultId> [--file PATH] [--project ID]
        npm run audit:verify -- --system [--project ID]
@@ -95,26 +96,6 @@ async function checkFile(file, consultId, entries) {
   return `file MATCHES: ${file} (sha256 ${sha256}) is the ${describeMedia(entry)}`;
 }
 
-/** The chain's entries (with their event ids) and the head its owner document records, read at one instant. */
-async function readChain(db, args) {
-  const { NO_HEAD, systemHeadRef } = functionsLib('audit/append');
-  const headRef = args.system ? systemHeadRef(db) : db.collection('consults').doc(args.consultId);
-  const query = db.collection('audit').where('consultId', '==', args.system ? null : args.consultId);
-  // One read-only transaction: an entry appended meanwhile cannot make a sound chain look broken.
-  const [headSnap, entries] = await db.runTransaction((tx) => Promise.all([tx.get(headRef), tx.get(query)]), { readOnly: true });
-  let head;
-  if (args.system) {
-    head = headSnap.exists ? headSnap.data() : NO_HEAD;
-  } else {
-    if (!headSnap.exists) throw new CliError(`Unknown consult ${args.consultId}: there is no consults/${args.consultId}.`);
-    head = headSnap.data().auditHead;
-    if (!head || typeof head.seq !== 'number' || typeof head.hash !== 'string') {
-      throw new CliError(`consults/${args.consultId} has no valid auditHead, so its chain cannot be checked against it.`);
-    }
-  }
-  return { head: { seq: head.seq, hash: head.hash }, entries: entries.docs.map((doc) => ({ ...doc.data(), id: doc.id })) };
-}
-
 await runCli(async () => {
   const args = parse(process.argv.slice(2));
   if (args.help) {
@@ -123,13 +104,8 @@ await runCli(async () => {
   }
   const { app } = await connect({ project: args.project });
   const db = admin.firestore().getFirestore(app);
-  const { verifyChain } = functionsLib('audit/chain');
-  const { head, entries } = await readChain(db, args);
-  const result = verifyChain(entries, head);
-  const which = args.system ? 'system chain' : `consult ${args.consultId}`;
-  if (!result.ok) {
-    throw new CliError(`chain BROKEN (${which}) at seq ${result.atSeq}${result.eventId ? `, event ${result.eventId}` : ''}: ${result.problem}.`);
-  }
-  console.log(`chain OK: ${result.length} entries, head ${result.head} (${which})`);
+  const consultId = args.system ? null : args.consultId;
+  const { head, entries } = await readChain(db, consultId);
+  console.log(judgeChain(consultId, entries, head).line);
   if (args.file !== undefined) console.log(await checkFile(args.file, args.consultId, entries));
 });
