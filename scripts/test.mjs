@@ -34,15 +34,17 @@ if ((await run('npm', ['run', 'build', '-w', 'functions'])) !== 0) process.exit(
 if ((await run('npm', ['run', 'build', '-w', 'web'], webBuildEnv(ports))) !== 0) process.exit(1);
 
 console.log('▶ starting emulators');
-const suite = await startEmulators({ only: ['auth', 'firestore', 'functions', 'hosting'], ports, quiet: true });
-// The demo project's TURN_URLS point at a local coturn (docs/turn.md).
-const relay = await startDevRelay(suite.env.TC_TURN_SECRET);
-stopOnExit({ stop: async () => { await relay?.stop(); await suite.stop(); } });
-
 // Suites on other port offsets (a second checkout's run, a developer's filtered run) keep their own results.
 const resultsDir = path.join(ROOT, ports.offset ? `test-results/offset-${ports.offset}` : 'test-results/latest');
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
+// What the emulated functions log, for the test that checks the alert filters against it.
+const emulatorLog = path.join(resultsDir, 'emulators.log');
+const suite = await startEmulators({ only: ['auth', 'firestore', 'functions', 'hosting'], ports, quiet: true, logFile: emulatorLog });
+// The demo project's TURN_URLS point at a local coturn (docs/turn.md).
+const relay = await startDevRelay(suite.env.TC_TURN_SECRET);
+stopOnExit({ stop: async () => { await relay?.stop(); await suite.stop(); } });
+
 const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 const phases = [
   { name: 'unit + emulators', args: ['--project', 'unit', '--project', 'emulators'] },
@@ -57,7 +59,7 @@ for (const [i, phase] of phases.entries()) {
     process.execPath,
     [vitest, 'run', ...phase.args, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`,
       ...(filters.length ? ['--passWithNoTests', ...filters] : [])],
-    { ...suite.env, TC_RESULTS_DIR: resultsDir },
+    { ...suite.env, TC_RESULTS_DIR: resultsDir, TC_EMULATOR_LOG: emulatorLog },
   );
   if (code !== 0) exitCode = 1;
   try {

@@ -6,18 +6,21 @@ import { systemClock, type Clock } from '../lib/clock';
 import { firestore } from '../lib/firebase';
 import { recordingCut } from '../media/cut';
 import { zConsultRef } from '../lib/schemas';
+import type { StatsDoc } from '../lib/model';
 import { assertOwner, peersRef, readConsult, recordChange } from './store';
 import { nextStatus } from './status';
 
 export async function endConsultWith(
   db: Firestore,
   clock: Clock,
-  { data, caller, request }: CallableContext<ConsultRef>,
+  { data, caller, request, note }: CallableContext<ConsultRef>,
 ): Promise<StatusResult> {
   const { consultId } = data;
-  return db.runTransaction(async (tx) => {
+  let from: string | null = null;
+  const result = await db.runTransaction(async (tx) => {
     const consult = await readConsult(tx, db, consultId);
     assertOwner(consult, caller);
+    from = consult.status;
     const status = nextStatus(consult.status, 'end');
     // Signaling documents (SDP, ICE candidates with addresses) go with the call that needed them.
     const peers = await tx.get(peersRef(db, consultId));
@@ -37,6 +40,23 @@ export async function endConsultWith(
     for (const peer of peers.docs) tx.delete(peer.ref);
     return { consultId, status };
   });
+  if (from === 'admitted' && note) note(await callOutcome(db, consultId));
+  return result;
+}
+
+/**
+ * Whether the call of a consult that was admitted ever connected, and through a relay: what the
+ * connection-success and stuck-call alerts count, read from the participants' stats after the
+ * end (outside the transaction: their pages may still be writing).
+ */
+async function callOutcome(db: Firestore, consultId: string): Promise<{ admitted: true; connected: boolean; relayed: boolean }> {
+  const stats = await db.collection('consults').doc(consultId).collection('stats').get().catch(() => null);
+  const docs = stats?.docs.map((d) => d.data() as Partial<StatsDoc>) ?? [];
+  return {
+    admitted: true,
+    connected: docs.some((s) => typeof s.connectMs === 'number'),
+    relayed: docs.some((s) => s.candidateType === 'relay'),
+  };
 }
 
 export const endConsult = callable('endConsult', zConsultRef, 'clinician', (ctx) =>

@@ -30,6 +30,8 @@ export interface CallableContext<Input> {
   data: Input;
   caller: Caller;
   request: RequestContext;
+  /** Figures for the call's log line (what the alerts count: whether a call connected, say); ids and numbers only. */
+  note?: (figures: Record<string, number | boolean | string>) => void;
 }
 
 function callerOf(request: CallableRequest<unknown>): Caller | null {
@@ -95,9 +97,13 @@ export function callable<N extends CallableName, S extends z.ZodType<RequestOf<N
       const rawData = rawBody !== null && typeof rawBody === 'object' ? (rawBody as { data?: unknown }).data : undefined;
       const data = parseInput(schema, request.data, rawData);
       consultId = consultIdOf(data);
-      const result = await handler({ data, caller, request: requestContext(request) });
+      const figures: Record<string, number | boolean | string> = {};
+      const result = await handler({ data, caller, request: requestContext(request), note: (f) => Object.assign(figures, f) });
       // scheduleConsult has no id in its input: its new consult's id correlates the lines that follow.
-      logOutcome({ fn: name, consultId: consultId ?? consultIdOf(result), outcome: 'ok', ms: Date.now() - started });
+      logOutcome({
+        fn: name, consultId: consultId ?? consultIdOf(result), outcome: 'ok', ms: Date.now() - started,
+        ...(Object.keys(figures).length ? { figures } : {}),
+      });
       return result;
     } catch (error) {
       const known = error instanceof AppError;
