@@ -2,6 +2,8 @@ import { useEffect, useRef } from 'preact/hooks';
 
 /** How often the picture kept for `freeze` is refreshed: cheap, and at most a second old. */
 const KEEP_EVERY_MS = 1000;
+/** After the video starts (or changes size), the first picture is kept this soon: a few frames in, not the first black one. */
+const KEEP_SOON_MS = 150;
 
 /**
  * A <video> showing a MediaStream (srcObject cannot be set as an attribute). `freeze`: show the
@@ -38,7 +40,21 @@ export function Video({ stream, muted, class: className, label, testId, freeze }
       canvas.getContext('2d')?.drawImage(video, 0, 0);
     };
     const timer = setInterval(keep, KEEP_EVERY_MS);
-    return () => clearInterval(timer);
+    // A picture soon after the video starts too: the other side may go away within the first second.
+    const video = ref.current;
+    let soon: ReturnType<typeof setTimeout> | undefined;
+    const onPlaying = () => {
+      clearTimeout(soon);
+      soon = setTimeout(keep, KEEP_SOON_MS);
+    };
+    video?.addEventListener('playing', onPlaying);
+    video?.addEventListener('resize', onPlaying);
+    return () => {
+      clearInterval(timer);
+      clearTimeout(soon);
+      video?.removeEventListener('playing', onPlaying);
+      video?.removeEventListener('resize', onPlaying);
+    };
   }, [freeze]);
   return (
     <>
