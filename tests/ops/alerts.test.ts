@@ -15,6 +15,7 @@ import type { ConsentDoc } from '../../functions/src/lib/model';
 import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
 import { adminDb } from '../support/admin';
 import { matches, parseFilter, type LogEntry } from '../support/logFilter';
+import { functionLines } from '../../scripts/lib/functionLogs.mjs';
 import { anonymousPatient, arrangeConsentAndWaiting, clinician, closeSessions, redeem, schedule } from '../functions/consults.support';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
@@ -28,35 +29,8 @@ const metrics = readAll<Metric>('metrics');
 const policies = readAll<Policy>('policies');
 const filterOf = (name: string) => metrics.find((m) => m.name === name)!.filter;
 
-/**
- * A function's structured line as Cloud Logging stores it: Cloud Run turns the JSON the
- * firebase-functions logger writes into jsonPayload (message included) and its severity.
- */
-function toEntry(json: Record<string, unknown>): LogEntry {
-  const { severity, ...payload } = json;
-  return {
-    severity: String(severity ?? 'DEFAULT'),
-    jsonPayload: payload,
-    resource: { type: 'cloud_run_revision', labels: { service_name: String(payload['fn'] ?? '').toLowerCase() } },
-  };
-}
-
-/** The functions' JSON lines in a stretch of log text (the emulator prefixes each with ">"). */
-function linesIn(text: string): LogEntry[] {
-  const out: LogEntry[] = [];
-  // The emulator colours its prefix even when told not to: drop the escapes.
-  for (const line of text.replace(/\x1b\[[0-9;]*m/g, '').split('\n')) {
-    const m = /^\s*>?\s*(\{.*\})\s*$/.exec(line);
-    if (!m) continue;
-    try {
-      const json = JSON.parse(m[1]!) as Record<string, unknown>;
-      if (typeof json['fn'] === 'string' && typeof json['outcome'] === 'string') out.push(toEntry(json));
-    } catch {
-      // not one of ours
-    }
-  }
-  return out;
-}
+/** Our lines in a stretch of log text, as Cloud Logging stores them (the report reads them the same way). */
+const linesIn = (text: string): LogEntry[] => functionLines(text);
 
 function emulatorLog(): { size: () => number; since: (offset: number) => LogEntry[] } {
   const file = process.env.TC_EMULATOR_LOG;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -70,6 +70,61 @@ describe('npm run report on the emulators', () => {
     expect(stdout).toContain('connection success   80.0 %  (4 of 5 admitted consults connected)');
     expect(stdout).toContain('time to connect      median 450 ms, p95 1200 ms');
     expect(stdout).toContain('relayed calls        25.0 %');
+  });
+
+  describe('with the functions\' logs', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tc-report-logs-'));
+    const line = (fn: string, outcome: string, ms: number, extra: Record<string, unknown> = {}) => ({ fn, outcome, ms, ...extra, severity: outcome === 'ok' ? 'INFO' : 'WARNING', message: `${fn} ${outcome}` });
+    // redeemInvite answered in 10, 20, … 200 ms (one refusal among them); one failed on our side; health ok 3 times of 4.
+    const lines = [
+      ...Array.from({ length: 20 }, (_, i) => line('redeemInvite', i === 4 ? 'rejected' : 'ok', (i + 1) * 10)),
+      line('redeemInvite', 'error', 5000),
+      line('health', 'ok', 20), line('health', 'ok', 22), line('health', 'degraded', 2100), line('health', 'ok', 19),
+    ];
+
+    it('adds each function\'s calls, refusals, errors, median and p95 latency and the availability, from a Cloud Logging export', async () => {
+      const now = new Date().toISOString();
+      const old = new Date(Date.now() - 20 * DAY).toISOString();
+      const file = path.join(dir, 'export.json');
+      const entries = [
+        ...lines.map((l) => ({ timestamp: now, severity: l.severity, jsonPayload: { ...l, severity: undefined }, resource: { type: 'cloud_run_revision', labels: {} } })),
+        // Outside --days 7, and a line that is not one of ours.
+        { timestamp: old, severity: 'INFO', jsonPayload: line('redeemInvite', 'ok', 99_999), resource: { type: 'cloud_run_revision', labels: {} } },
+        { timestamp: now, severity: 'INFO', textPayload: 'Default STARTUP TCP probe succeeded', resource: { type: 'cloud_run_revision', labels: {} } },
+      ];
+      writeFileSync(file, JSON.stringify(entries));
+      const { stdout } = await report(projectId, '--days', '7', '--json', '--no-chart', '--logs', file);
+      const r = JSON.parse(stdout);
+      expect(r.functions.functions).toEqual([
+        { fn: 'health', calls: 4, ok: 3, rejected: 0, errors: 0, p50Ms: 21, p95Ms: 2100 },
+        { fn: 'redeemInvite', calls: 21, ok: 19, rejected: 1, errors: 1, p50Ms: 105, p95Ms: 190 },
+      ]);
+      expect(r.functions.availability).toEqual({ checks: 4, ok: 3, ratio: 0.75 });
+      const text = (await report(projectId, '--days', '7', '--no-chart', '--logs', file)).stdout;
+      expect(text).toMatch(/redeemInvite\s+21\s+19\s+1\s+1\s+105 ms\s+190 ms/);
+      expect(text).toContain('availability        75.00 %  (3 of 4 health checks ok)');
+    });
+
+    it('reads the emulators\' own log the same way', async () => {
+      const file = path.join(dir, 'emulators.log');
+      writeFileSync(file, ['i  functions: Beginning execution of "redeemInvite"', ...lines.map((l) => `\u001b[90m> \u001b[39m ${JSON.stringify(l)}`), 'i  functions: Finished'].join('\n'));
+      const r = JSON.parse((await report(projectId, '--json', '--no-chart', '--logs', file)).stdout);
+      expect(r.functions.functions.map((f: { fn: string; p95Ms: number }) => [f.fn, f.p95Ms])).toEqual([['health', 2100], ['redeemInvite', 190]]);
+      // And this run's: the suite's functions answered, each with a latency.
+      const suite = process.env.TC_EMULATOR_LOG;
+      if (!suite) throw new Error('TC_EMULATOR_LOG is not set: run through `npm test`.');
+      const live = JSON.parse((await report(projectId, '--json', '--no-chart', '--logs', suite)).stdout);
+      const schedule = live.functions.functions.find((f: { fn: string }) => f.fn === 'scheduleConsult');
+      expect(schedule?.calls).toBeGreaterThan(0);
+      expect(schedule?.p50Ms).toBeGreaterThan(0);
+    });
+
+    it('says plainly when a log file is missing or holds none of our lines', async () => {
+      await expect(report(projectId, '--logs', path.join(dir, 'nope.json'))).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('it does not exist') });
+      const empty = path.join(dir, 'other.log');
+      writeFileSync(empty, 'nothing of ours here\n');
+      await expect(report(projectId, '--logs', empty)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('holds no function log lines') });
+    });
   });
 
   it('rejects a bad --days with exit code 2 and a sentence', async () => {
