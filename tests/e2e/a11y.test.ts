@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchPeople, runJourney, type People, type ScreenName } from './journey.flow';
 import { axeViolations } from '../support/axe';
+import { outOfView } from '../support/inView';
 
 const WIDTHS = [360, 1280] as const;
 
@@ -27,26 +28,6 @@ const IN_VIEW: Partial<Record<ScreenName, { selectors: string[]; wide?: boolean 
   'patient-call': { selectors: ['[role="toolbar"] button'] },
   'patient-chat': { selectors: ['[data-testid="remote-video"]', '#chat-input'] },
 };
-
-/** Every matched element lies wholly inside the window, the page scrolled to its top. */
-async function outOfView(page: Page, selectors: string[]): Promise<string[]> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  const out: string[] = [];
-  for (const selector of selectors) {
-    const boxes = await page.locator(selector).evaluateAll((els) =>
-      els.filter((el) => (el as HTMLElement).offsetParent !== null).map((el) => {
-        const r = el.getBoundingClientRect();
-        return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, text: (el.textContent ?? '').trim().slice(0, 30) };
-      }),
-    );
-    if (boxes.length === 0) out.push(`${selector}: not shown`);
-    const { innerWidth: w, innerHeight: h } = await page.evaluate(() => ({ innerWidth, innerHeight }));
-    for (const b of boxes) {
-      if (b.top < 0 || b.left < 0 || b.bottom > h + 0.5 || b.right > w + 0.5) out.push(`${selector} "${b.text}" at ${Math.round(b.top)}–${Math.round(b.bottom)} of ${h}`);
-    }
-  }
-  return out;
-}
 
 interface Finding {
   screen: ScreenName;

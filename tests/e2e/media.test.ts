@@ -14,6 +14,7 @@ import type { SetRecordingRequest } from '../../functions/src/lib/api';
 import { adminDb } from '../support/admin';
 import { admitAndSee, endConsult, openClinic, readyToAdmit, type Clinic, type ReadyConsult } from '../support/appConsult';
 import { axeViolations, blocking } from '../support/axe';
+import { outOfView } from '../support/inView';
 import { expectRefusal } from '../functions/consults.support';
 import { launchChromium } from '../support/browser';
 
@@ -102,6 +103,17 @@ describe('wound photos and the recording', () => {
     await patient.getByRole('heading', { name: 'O profissional pediu uma foto: Calcâneo esquerdo' }).waitFor(LONG);
     await patient.getByTestId('capture-video').waitFor(LONG);
     expect(blocking(await axeViolations(patient))).toEqual([]);
+    // Its buttons and the call's are reachable without scrolling, on a small phone and on laptops.
+    for (const size of [{ width: 360, height: 640 }, { width: 1280, height: 800 }, { width: 1366, height: 768 }]) {
+      await patient.setViewportSize(size);
+      expect(await outOfView(patient, ['button:has-text("Tirar foto")', 'button:has-text("Recusar")', '[role="toolbar"] button']), `${size.width}×${size.height}`).toEqual([]);
+    }
+    await patient.setViewportSize({ width: 360, height: 740 });
+    for (const size of [{ width: 1280, height: 800 }, { width: 1366, height: 768 }]) {
+      await doctor.setViewportSize(size);
+      expect(await outOfView(doctor, ['button:has-text("Pedir foto")', '#photo-site', '[role="toolbar"] button', 'button:has-text("Encerrar consulta")']), `${size.width}×${size.height}`).toEqual([]);
+    }
+    await doctor.setViewportSize({ width: 1280, height: 800 });
     const camera = await trackSize(patient);
     expect(camera.width).toBeGreaterThan(0);
     await patient.getByRole('button', { name: 'Tirar foto' }).click();
