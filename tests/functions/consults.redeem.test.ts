@@ -130,6 +130,24 @@ describe('redeemInvite', () => {
     expect(limiter.data()).toMatchObject({ count: 1 });
   });
 
+  it('writes nothing into a closed consult for a wrong secret: no audit entry, no updatedAt, no count on its invite', async () => {
+    const doctor = await clinician();
+    for (const close of ['cancelConsult', 'endConsult'] as const) {
+      const { consultId, secret } = await schedule(doctor);
+      await doctor.session.call(close, { consultId });
+      const [before, inviteBefore, chainBefore] = [await readConsult(consultId), await readInvite(consultId), await auditOf(consultId)];
+      const guesser = await anonymousPatient();
+      await expectRefusal(redeem(guesser, consultId, wrong(secret)), 'permission-denied', 'invite_invalid');
+      const after = await readConsult(consultId);
+      expect(after.updatedAt.toMillis(), close).toBe(before.updatedAt.toMillis());
+      expect(after.auditHead, close).toEqual(before.auditHead);
+      expect(await auditOf(consultId), close).toHaveLength(chainBefore.length);
+      expect(await readInvite(consultId), close).toEqual(inviteBefore);
+      // The guesser's own limit still counts it.
+      expect((await rateLimitRef(adminDb(), REDEEM_FAILURES_PER_USER, guesser.uid).get()).data(), close).toMatchObject({ count: 1 });
+    }
+  });
+
   it('answers an unknown consult like a wrong secret', async () => {
     const { secret } = await schedule(await clinician());
     await expectRefusal(redeem(await anonymousPatient(), 'ZZZZZZZZZZZZZZZZZZZZ', secret), 'permission-denied', 'invite_invalid');

@@ -106,7 +106,9 @@ export async function redeemInviteWith(
     }
     if (!secretMatches(secret, invite.secretHash)) {
       recordHit(tx, limiterRef, REDEEM_FAILURES_PER_USER, limiter);
-      countWrongSecret(db, tx, { consultId, caller, request, nowMs }, consult, invite);
+      // A closed consult's record is final: guessing at its link changes nothing in it (no audit
+      // entry, no updatedAt, which would also restart its retention). The guesser's own limit counts.
+      if (!isClosed(consult.status)) countWrongSecret(db, tx, { consultId, caller, request, nowMs }, consult, invite);
       return new AppError('invite_invalid', INVALID_LINK);
     }
     assertRedeemable(consult, invite, boundToCaller, nowMs);
