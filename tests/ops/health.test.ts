@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFirestore, checkTurn, healthReport, type TurnSettings } from '../../functions/src/ops/healthChecks';
 import { stunBinding, udpTargetOf } from '../../functions/src/ops/stun';
 import { adminDb } from '../support/admin';
+import { closeSessions, idTokenOf, signedInAs } from '../functions/consults.support';
 import { PROJECT_ID, REGION, functionsOrigin } from '../support/emulators';
 import { startCoturn, type Coturn } from '../../scripts/lib/coturn.mjs';
 
@@ -20,6 +21,12 @@ async function freeUdpPort(): Promise<number> {
 
 const ROOT = path.resolve(__dirname, '../..');
 const healthUrl = () => `${functionsOrigin()}/${PROJECT_ID}/${REGION}/health`;
+
+/** An administrator's ID token: the details of /health are theirs. */
+async function adminToken(): Promise<string> {
+  return idTokenOf(await signedInAs('admin'));
+}
+afterAll(closeSessions);
 
 function demoParams(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -44,8 +51,8 @@ const coturnSettings = (port: number, over: Partial<TurnSettings> = {}): TurnSet
 });
 
 describe('GET /health on the functions emulator', () => {
-  it('answers JSON with both checks and their latencies, 200 exactly when everything is ok and 503 otherwise', async () => {
-    const res = await fetch(healthUrl());
+  it('answers an administrator JSON with both checks and their latencies, 200 exactly when everything is ok and 503 otherwise', async () => {
+    const res = await fetch(healthUrl(), { headers: { authorization: `Bearer ${await adminToken()}` } });
     const body = (await res.json()) as Awaited<ReturnType<typeof healthReport>>;
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(body.checks.firestore).toMatchObject({ ok: true });
@@ -69,11 +76,22 @@ describe('GET /health on the functions emulator', () => {
     for (const [, value] of secrets) expect(text).not.toContain(value);
   });
 
-  it('writes its probe where clients cannot read: system/health', async () => {
-    await fetch(healthUrl());
-    const probe = await adminDb().doc('system/health').get();
-    expect(probe.exists).toBe(true);
-    expect(Object.keys(probe.data()!).sort()).toEqual(['atMs', 'nonce']);
+  it('tells anyone else only up or degraded, the same verdict, and a clinician or a forged token no more', async () => {
+    const admin = (await (await fetch(healthUrl(), { headers: { authorization: `Bearer ${await adminToken()}` } })).json()) as { status: string };
+    const clinicianToken = await idTokenOf(await signedInAs('clinician'));
+    const tries: Array<Record<string, string>> = [{}, { authorization: `Bearer ${clinicianToken}` }, { authorization: `Bearer ${clinicianToken.slice(0, -4)}AAAA` }, { authorization: 'Basic YWRtaW46YWRtaW4=' }];
+    for (const headers of tries) {
+      const res = await fetch(healthUrl(), { headers });
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body).toEqual({ status: admin.status });
+      expect(res.status).toBe(admin.status === 'ok' ? 200 : 503);
+    }
+  });
+
+  it('writes nothing per request: its Firestore probe is a read', async () => {
+    await adminDb().doc('system/health').delete();
+    for (let i = 0; i < 3; i++) await fetch(healthUrl());
+    expect((await adminDb().doc('system/health').get()).exists).toBe(false);
   });
 
   it('refuses anything but GET', async () => {

@@ -1,5 +1,6 @@
 import { onRequest } from 'firebase-functions/v2/https';
 import { projectID } from 'firebase-functions/params';
+import { getAuth } from 'firebase-admin/auth';
 import { firestore } from '../lib/firebase';
 import { logOutcome } from '../lib/log';
 import { TURN_PROVIDER, TURN_SECRETS, TURN_SHARED_SECRET, TURN_URLS, TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SECRET, TWILIO_API_KEY_SID } from '../turn/config';
@@ -22,8 +23,9 @@ function turnSettings(): TurnSettings {
 }
 
 /**
- * GET /health for uptime checks: a Firestore write+read probe and the TURN provider's state.
- * 200 with status ok, or 503 with status degraded; never a secret, a URL credential or a uid.
+ * GET /health for uptime checks: a Firestore read probe and the TURN provider's state. 200 with
+ * status ok, or 503 with status degraded; the checks' details to an administrator only; never a
+ * secret, a URL credential or a uid.
  */
 export const health = onRequest(
   { secrets: TURN_SECRETS, maxInstances: 2, timeoutSeconds: 15 },
@@ -42,6 +44,21 @@ export const health = onRequest(
       ms: Date.now() - started,
       figures: { firestoreOk: report.checks.firestore.ok, firestoreMs: report.checks.firestore.ms, turnOk: report.checks.turn.ok, turnMs: report.checks.turn.ms },
     });
-    res.status(ok ? 200 : 503).json(report);
+    // Anyone learns up or degraded (what an uptime check needs); which check failed, the relay's
+    // provider and address and the revision only an administrator, by their ID token.
+    res.status(ok ? 200 : 503).json((await isAdmin(req.get('authorization'))) ? report : { status: report.status });
   },
 );
+
+/** Whether the request carries a valid, unrevoked ID token of an account with the admin role. */
+async function isAdmin(authorization: string | undefined): Promise<boolean> {
+  const token = /^Bearer ([A-Za-z0-9._-]{20,4096})$/.exec(authorization ?? '')?.[1];
+  if (!token) return false;
+  try {
+    firestore(); // the admin app, initialised once
+    const decoded = await getAuth().verifyIdToken(token, true);
+    return decoded['role'] === 'admin';
+  } catch {
+    return false;
+  }
+}
