@@ -9,7 +9,9 @@ import {
   closeSessions,
   consultDoc,
   expectRefusal,
+  idTokenOf,
   inMinutes,
+  rawCall,
   inviteDoc,
   schedule,
   scheduleRequest,
@@ -69,6 +71,19 @@ describe('scheduleConsult', () => {
     expect(text).not.toContain(result.secret);
     const consult = (await consultDoc(result.consultId).get()).data() as ConsultDoc;
     expect(consult.auditHead).toEqual({ seq: 1, hash: entry!.hash });
+  });
+
+  it('records the address the platform saw, not an X-Forwarded-For the caller forged', async () => {
+    const doctor = await clinician();
+    const body = JSON.stringify({ data: scheduleRequest() });
+    const answer = await rawCall('scheduleConsult', body, await idTokenOf(doctor), { 'x-forwarded-for': '203.0.113.7', 'user-agent': 'forger/1.0' });
+    expect(answer.status).toBe(200);
+    const { consultId } = answer.json.result as { consultId: string };
+    const [entry] = await auditOf(consultId);
+    expect(entry!.context['userAgent']).toBe('forger/1.0');
+    expect(entry!.context['ipPrefix']).not.toBe('203.0.113.0/24');
+    // The emulator's caller is on this machine.
+    expect([null, '127.0.0.0/24', '::/48', '0:0:0::/48']).toContain(entry!.context['ipPrefix']);
   });
 
   it('gives every consult its own id and secret', async () => {

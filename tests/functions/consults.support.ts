@@ -113,10 +113,10 @@ export async function arrangeWithdrawal(consultId: string, uid: string): Promise
 }
 
 /** POSTs a raw callable body (JSON text as written), as a client could, bypassing the SDK. */
-export async function rawCall(name: string, body: string, idToken: string | null): Promise<{ status: number; json: { error?: { status: string; message: string; details?: { reason?: string } }; result?: unknown } }> {
+export async function rawCall(name: string, body: string, idToken: string | null, headers: Record<string, string> = {}): Promise<{ status: number; json: { error?: { status: string; message: string; details?: { reason?: string } }; result?: unknown } }> {
   const response = await fetch(`${functionsOrigin()}/${PROJECT_ID}/${REGION}/${name}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(idToken ? { authorization: `Bearer ${idToken}` } : {}) },
+    headers: { 'content-type': 'application/json', ...(idToken ? { authorization: `Bearer ${idToken}` } : {}), ...headers },
     body,
   });
   return { status: response.status, json: await response.json() };

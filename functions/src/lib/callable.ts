@@ -48,20 +48,41 @@ function callerOf(request: CallableRequest<unknown>): Caller | null {
 }
 
 export function truncateIp(ip: string | undefined): string | null {
-  if (!ip) return null;
+  if (!ip || ip.length > 45) return null;
   const v4 = ip.replace(/^::ffff:/, '');
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(v4)) return `${v4.split('.').slice(0, 3).join('.')}.0/24`;
   if (ip.includes(':')) {
     const groups = ip.split('::')[0]!.split(':').filter(Boolean).slice(0, 3);
+    if (!groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return null;
     return `${groups.join(':')}::/48`;
   }
   return null;
 }
 
+/** Running on Cloud Run behind Google's front end (not the emulator, not a test process). */
+const ON_PLATFORM = !process.env['FUNCTIONS_EMULATOR'] && Boolean(process.env['K_SERVICE']);
+
+type RawRequest = { headers?: Record<string, string | string[] | undefined>; socket?: { remoteAddress?: string } } | undefined;
+
+/**
+ * The address the platform saw the caller at. Google's front end appends the address it received
+ * the request from to X-Forwarded-For, after whatever the caller wrote there; so only the last
+ * entry is the platform's word (express's req.ip, trusting the proxy, takes the first: the
+ * caller's own claim). Off the platform (the emulator), the connection's peer.
+ */
+export function clientAddress(raw: RawRequest, onPlatform: boolean = ON_PLATFORM): string | undefined {
+  if (!raw) return undefined;
+  if (!onPlatform) return raw.socket?.remoteAddress;
+  const header = raw.headers?.['x-forwarded-for'];
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (typeof value !== 'string' || value.length > 2048) return undefined;
+  return value.split(',').at(-1)?.trim() || undefined;
+}
+
 function requestContext(request: CallableRequest<unknown>): RequestContext {
   const ua = request.rawRequest?.headers?.['user-agent'];
   return {
-    ipPrefix: truncateIp(request.rawRequest?.ip),
+    ipPrefix: truncateIp(clientAddress(request.rawRequest as RawRequest)),
     userAgent: typeof ua === 'string' ? ua.slice(0, 256) : null,
   };
 }
