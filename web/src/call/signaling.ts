@@ -9,7 +9,7 @@ import {
   type Firestore,
   type FirestoreError,
 } from 'firebase/firestore';
-import type { StatsDoc } from '../../../functions/src/lib/model';
+import { PEER_LIMITS, type PeerCandidate, type StatsDoc } from '../../../functions/src/lib/model';
 import { CallError } from './errors';
 import type { CallStatsSummary, PeerSignal, Signaling } from './types';
 
@@ -31,15 +31,42 @@ export function toCallError(error: unknown): CallError {
 }
 
 function readPeer(snap: DocumentSnapshot): PeerSignal | null {
-  if (!snap.exists()) return null;
-  const d = snap.data() as Partial<PeerSignal>;
+  return snap.exists() ? peerSignalOf(snap.data()) : null;
+}
+
+/** A candidate line is short; anything longer, or not a candidate at all, is not one of ours. */
+const CANDIDATE_MAX = 1024;
+
+function candidateOf(v: unknown): PeerCandidate | null {
+  if (!v || typeof v !== 'object') return null;
+  const c = v as Record<string, unknown>;
+  if (typeof c['candidate'] !== 'string' || c['candidate'].length === 0 || c['candidate'].length > CANDIDATE_MAX) return null;
+  const mid = c['sdpMid'] ?? null;
+  const index = c['sdpMLineIndex'] ?? null;
+  if (mid !== null && (typeof mid !== 'string' || mid.length > 64)) return null;
+  if (index !== null && (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index > 64)) return null;
+  return { candidate: c['candidate'], sdpMid: mid as string | null, sdpMLineIndex: index as number | null };
+}
+
+/**
+ * The other side's document as the engine may use it. The rules bound the list but cannot look
+ * inside its elements: a malformed entry is dropped here, one by one, instead of throwing
+ * inside the negotiation.
+ */
+export function peerSignalOf(data: unknown): PeerSignal | null {
+  if (!data || typeof data !== 'object') return null;
+  const d = data as Partial<Record<keyof PeerSignal, unknown>>;
   if (typeof d.sessionId !== 'string' || typeof d.seq !== 'number' || !Array.isArray(d.candidates)) return null;
+  const description = d.description as PeerSignal['description'] | undefined;
+  const validDescription =
+    description === null || description === undefined ||
+    (typeof description === 'object' && (description.type === 'offer' || description.type === 'answer') && typeof description.sdp === 'string');
   return {
     sessionId: d.sessionId,
     role: d.role === 'clinician' ? 'clinician' : 'patient',
     seq: d.seq,
-    description: d.description ?? null,
-    candidates: d.candidates,
+    description: validDescription ? (description ?? null) : null,
+    candidates: d.candidates.slice(0, PEER_LIMITS.candidatesMax).map(candidateOf).filter((c): c is PeerCandidate => c !== null),
     candidatesComplete: d.candidatesComplete === true,
   };
 }
