@@ -37,7 +37,7 @@ interface Arranged {
 }
 
 /** A consult in `status`, with consents for the given sides, written straight into Firestore. */
-async function arrangeConsult(status: ConsultStatus, consented: Array<'clinician' | 'patient'> = ['clinician', 'patient']): Promise<Arranged> {
+async function arrangeConsult(status: ConsultStatus, consented: Array<'clinician' | 'patient'> = ['clinician', 'patient'], scheduledInMs = 0): Promise<Arranged> {
   const [clinician, patient] = await Promise.all([signedInClinician(), signedInPatient()]);
   const consultId = newConsultId();
   const now = Timestamp.now();
@@ -45,7 +45,7 @@ async function arrangeConsult(status: ConsultStatus, consented: Array<'clinician
     clinicianUid: clinician.uid,
     patientUid: patient.uid,
     patientLabel: 'Paciente de teste',
-    scheduledFor: now,
+    scheduledFor: Timestamp.fromMillis(now.toMillis() + scheduledInMs),
     durationMinutes: 30,
     status,
     patientProgress: 'consented',
@@ -105,6 +105,23 @@ describe('getIceServers', () => {
     const { consultId, clinician } = await arrangeConsult('waiting');
     const result = await getIceServers(clinician.session, { consultId });
     expect(result.iceServers.find((s) => s.username)?.username).toMatch(new RegExp(`^\\d+:${clinician.uid}$`));
+  });
+
+  it('gives none to a waiting room more than 15 minutes before the consult, some within them, and any time once admitted', async () => {
+    const early = await arrangeConsult('waiting', ['clinician', 'patient'], 16 * 60_000);
+    for (const side of [early.patient, early.clinician]) {
+      expect(await failureOf(getIceServers(side.session, { consultId: early.consultId }))).toEqual({ code: 'functions/failed-precondition', reason: 'turn_too_early' });
+    }
+    const chain = await adminDb().collection('audit').where('consultId', '==', early.consultId).get();
+    expect(chain.size).toBe(0);
+    const soon = await arrangeConsult('waiting', ['clinician', 'patient'], 14 * 60_000);
+    expect((await getIceServers(soon.patient.session, { consultId: soon.consultId })).provider).toBe('coturn');
+    // A clinician may admit early; the call then needs its relay at once.
+    const admittedEarly = await arrangeConsult('admitted', ['clinician', 'patient'], 60 * 60_000);
+    expect((await getIceServers(admittedEarly.patient.session, { consultId: admittedEarly.consultId })).provider).toBe('coturn');
+    // After the end, none.
+    const ended = await arrangeConsult('ended');
+    expect((await failureOf(getIceServers(ended.patient.session, { consultId: ended.consultId }))).reason).toBe('consult_closed');
   });
 
   it('records provider and TTL in the consult’s audit chain, and never a credential', async () => {

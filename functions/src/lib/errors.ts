@@ -27,6 +27,7 @@ export type Reason =
   | 'turn_unavailable'
   | 'turn_rate_limited'
   | 'turn_not_configured'
+  | 'turn_too_early'
   | 'professional_unregistered'
   | 'identity_missing'
   | 'identity_confirmed'
@@ -62,6 +63,7 @@ const REASON_CODES: Record<Reason, FunctionsErrorCode> = {
   turn_unavailable: 'unavailable',
   turn_rate_limited: 'resource-exhausted',
   turn_not_configured: 'failed-precondition',
+  turn_too_early: 'failed-precondition',
   professional_unregistered: 'failed-precondition',
   identity_missing: 'failed-precondition',
   identity_confirmed: 'failed-precondition',

@@ -30,8 +30,20 @@ const JOIN_REFUSALS: ParticipantRefusals = {
   notParticipant: 'Only the clinician and the patient of this consult can join its call.',
 };
 
-function assertOpen(consult: StoredConsult): void {
-  if (consult.status === 'waiting' || consult.status === 'admitted') return;
+/** A waiting room opens its relay credentials this long before the consult's time (admission, whenever it comes, opens them too). */
+export const TURN_EARLIEST_MS = 15 * 60_000;
+
+function assertOpen(consult: StoredConsult, nowMs: number): void {
+  if (consult.status === 'admitted') return;
+  if (consult.status === 'waiting') {
+    const startMs = typeof consult.scheduledFor?.toMillis === 'function' ? consult.scheduledFor.toMillis() : 0;
+    if (nowMs < startMs - TURN_EARLIEST_MS) {
+      fail('turn_too_early', 'The video connection opens 15 minutes before the consult, or when the clinician admits you.', {
+        opensAt: new Date(startMs - TURN_EARLIEST_MS).toISOString(),
+      });
+    }
+    return;
+  }
   if (consult.status === 'scheduled') fail('consult_closed', 'This consult is not open yet: the patient has not joined.');
   fail('consult_closed', 'This consult has ended or was cancelled, so its call cannot be joined.');
 }
@@ -76,7 +88,7 @@ async function readRequest(reader: Reader, { db, consultId, uid, counter }: Join
   });
   if (withdrawn) fail('consent_withdrawn', 'You withdrew your consent for this consult, so its call cannot be joined.');
   if (!consent) fail('consent_required', 'Accept the consent for this consult before joining its call.');
-  assertOpen(consult);
+  assertOpen(consult, nowMs);
   return { consult, role, window: windowState(also[0]?.data() as Partial<RateLimitDoc> | undefined, TURN_PER_USER, nowMs) };
 }
 

@@ -459,6 +459,7 @@ export const en: Messages = {
     turn_unavailable: 'We could not prepare the video connection. Try again in a moment.',
     turn_rate_limited: 'Too many connection attempts. Wait a minute and try again.',
     turn_not_configured: 'The video service is not configured. Please tell the clinic.',
+    turn_too_early: 'The video connection opens 15 minutes before the consult, or when the professional admits you.',
   professional_unregistered: 'Your account has no professional registration (name, council, number and state), which the patient must see. Ask the administrator to add it, then sign in again.',
   identity_missing: 'The patient has not given their name and date of birth yet. Enter them yourself when confirming.',
   identity_confirmed: 'The professional has already confirmed your details. If something is wrong, say so on the call.',

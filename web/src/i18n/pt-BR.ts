@@ -25,6 +25,7 @@ const reason: Record<Reason, string> = {
   turn_unavailable: 'Não conseguimos preparar a conexão de vídeo. Tente de novo em instantes.',
   turn_rate_limited: 'Muitas tentativas de conexão. Aguarde um minuto e tente de novo.',
   turn_not_configured: 'O serviço de vídeo não está configurado. Avise a clínica.',
+  turn_too_early: 'A conexão de vídeo abre 15 minutos antes do horário da consulta, ou quando o profissional admitir você.',
   professional_unregistered: 'Sua conta não tem registro profissional (nome, conselho, número e UF), que o paciente precisa ver. Peça ao administrador para cadastrá-lo e entre novamente.',
   identity_missing: 'O paciente ainda não informou nome e data de nascimento. Preencha-os você mesmo ao conferir.',
   identity_confirmed: 'O profissional já conferiu seus dados. Se algo estiver errado, avise na chamada.',

@@ -130,9 +130,19 @@ function opened<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
  * (`prefetch`), the settings kept from an earlier page of this tab, a fetch. Every later request
  * (a renewal, a refusal) fetches. Whatever is fetched is kept.
  */
+/** How long until a `turn_too_early` refusal's relay opens (with a second's margin), if within two hours. */
+function opensIn(error: unknown, nowMs: number): number | null {
+  const details = (error as { details?: { reason?: unknown; opensAt?: unknown } } | null)?.details;
+  if (details?.reason !== 'turn_too_early' || typeof details.opensAt !== 'string') return null;
+  const wait = Date.parse(details.opensAt) - nowMs + 1000;
+  return Number.isFinite(wait) && wait > 0 && wait <= 2 * 3600_000 ? wait : null;
+}
+
 function connectionSettings(consultId: string, fetchFresh: () => Promise<GetIceServersResult>, keeping: SettingsKeeping | undefined, now: () => number) {
   let ahead: Promise<GetIceServersResult> | null = null;
   let keptOffered = false;
+  /** A waiting room early for its consult is refused until the relay opens (15 min before): fetched again then. */
+  let retry: ReturnType<typeof setTimeout> | null = null;
   const validEnough = (s: GetIceServersResult | null): s is GetIceServersResult =>
     !!s && Array.isArray(s.iceServers) && Date.parse(s.expiresAt) - now() > SETTINGS_MIN_VALIDITY_MS;
 
@@ -157,17 +167,30 @@ function connectionSettings(consultId: string, fetchFresh: () => Promise<GetIceS
     }
   }
 
+  function prefetch(): void {
+    if (ahead) return;
+    const found = kept();
+    const pending = found ? Promise.resolve(found) : fetch();
+    ahead = pending;
+    // A failed prefetch is forgotten: the call fetches again, and explains the error if it recurs.
+    pending.catch((error: unknown) => {
+      if (ahead === pending) ahead = null;
+      const wait = opensIn(error, now());
+      if (wait !== null && retry === null) {
+        retry = setTimeout(() => {
+          retry = null;
+          prefetch();
+        }, wait);
+      }
+    });
+  }
+
   return {
     /** Fetches now, so that admission does not wait for a function call (seconds on a cold instance). */
-    prefetch(): void {
-      if (ahead) return;
-      const found = kept();
-      const pending = found ? Promise.resolve(found) : fetch();
-      ahead = pending;
-      // A failed prefetch is forgotten: the call fetches again, and explains the error if it recurs.
-      pending.catch(() => {
-        if (ahead === pending) ahead = null;
-      });
+    prefetch,
+    stop(): void {
+      if (retry !== null) clearTimeout(retry);
+      retry = null;
     },
     /** Once the fetch under way (if any) has answered, whatever it answered. */
     settled(): Promise<void> {
@@ -278,6 +301,7 @@ export function createCallModel(opts: CallModelOptions) {
     leave,
     dispose(): void {
       stopConsult();
+      settings.stop();
       void leave();
     },
   };
