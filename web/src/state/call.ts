@@ -138,7 +138,14 @@ function opensIn(error: unknown, nowMs: number): number | null {
   return Number.isFinite(wait) && wait > 0 && wait <= 2 * 3600_000 ? wait : null;
 }
 
-function connectionSettings(consultId: string, fetchFresh: () => Promise<GetIceServersResult>, keeping: SettingsKeeping | undefined, now: () => number) {
+function connectionSettings(
+  consultId: string,
+  fetchFresh: () => Promise<GetIceServersResult>,
+  keeping: SettingsKeeping | undefined,
+  now: () => number,
+  /** Resolves when the consult is admitted: the relay opens then, whatever the time. */
+  whenAdmitted: () => Promise<void>,
+) {
   let ahead: Promise<GetIceServersResult> | null = null;
   let keptOffered = false;
   /** A waiting room early for its consult is refused until the relay opens (15 min before): fetched again then. */
@@ -202,7 +209,16 @@ function connectionSettings(consultId: string, fetchFresh: () => Promise<GetIceS
       ahead = null;
       const early = pending ? await pending.catch(() => null) : null;
       if (validEnough(early)) return early;
-      return kept() ?? fetch();
+      const found = kept();
+      if (found) return found;
+      try {
+        return await fetch();
+      } catch (error) {
+        // A call made ahead of an admission more than 15 minutes early: its relay opens with the admission.
+        if ((error as { details?: { reason?: unknown } } | null)?.details?.reason !== 'turn_too_early') throw error;
+        await whenAdmitted();
+        return fetch();
+      }
     },
   };
 }
@@ -234,7 +250,7 @@ export function createCallModel(opts: CallModelOptions) {
     return (role === 'clinician' ? c?.patientUid : c?.clinicianUid) ?? null;
   });
 
-  const settings = connectionSettings(consultId, () => opts.getIceServers({ consultId }), opts.keeping, now);
+  const settings = connectionSettings(consultId, () => opts.getIceServers({ consultId }), opts.keeping, now, () => admission.promise);
   let opening: Promise<Call> | null = null;
 
   /**
