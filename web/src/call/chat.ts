@@ -3,6 +3,7 @@
 // connection after a reload or a failed restart) until it is acknowledged; the receiver drops
 // repeats by id. An ICE restart keeps the channel, and what is sent meanwhile is delivered after.
 import { CONTROL_LIMITS, type ControlMessage } from './control';
+import { randomHex } from './hex';
 import { writable, type Observable } from './state';
 
 export interface ChatMessage {
@@ -49,7 +50,7 @@ export function createChat(transmit: (message: ControlMessage) => boolean, now: 
       const body = text.trim();
       if (!body) return null;
       if (body.length > CHAT_TEXT_MAX) throw new ChatTooLong(`At most ${CHAT_TEXT_MAX} characters.`);
-      const message: ChatMessage = { id: randomId(), from: 'me', text: body, at: now(), delivered: false };
+      const message: ChatMessage = { id: randomHex(9), from: 'me', text: body, at: now(), delivered: false };
       keep([...messages.get(), message]);
       transmit(wire(message));
       return message;
@@ -76,10 +77,4 @@ export function createChat(transmit: (message: ControlMessage) => boolean, now: 
       for (const m of messages.get()) if (m.from === 'me' && !m.delivered) transmit(wire(m));
     },
   };
-}
-
-function randomId(): string {
-  const bytes = new Uint8Array(9);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

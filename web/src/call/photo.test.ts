@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { parseControl, type ControlMessage, type PhotoMessage } from './control';
-import { PHOTO_CHUNK, chunkCount, createPhotos, sha256Hex, type PhotoEvent, type PhotoLink, type PhotosWiring } from './photo';
+import { sha256Hex } from './hex';
+import { PHOTO_CHUNK, chunkCount, createPhotos, type PhotoEvent, type PhotoLink, type PhotosWiring } from './photo';
 
 /** A JPEG-sized buffer of bytes that differ from chunk to chunk. */
 function bytes(n: number): Uint8Array {

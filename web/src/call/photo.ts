@@ -11,6 +11,7 @@
 // the photo's description again and carries on from what the receiver says it holds.
 import { MEDIA_LIMITS } from '../../../functions/src/lib/model';
 import type { PhotoDescription, PhotoMessage } from './control';
+import { randomHex, sha256Hex, toHex } from './hex';
 import { writable, type Observable } from './state';
 
 /** Bytes per chunk: below every browser's data channel message limit, small enough to resend. */
@@ -123,24 +124,12 @@ interface Incoming {
 
 const ID = /^[0-9a-f]{24}$/;
 
-export function newPhotoId(): string {
-  const bytes = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(bytes);
-  return toHex(bytes);
-}
+export const newPhotoId = (): string => randomHex(12);
 
 export function chunkCount(bytes: number): number {
   return Math.ceil(bytes / PHOTO_CHUNK);
 }
 
-export async function sha256Hex(data: Uint8Array | ArrayBuffer): Promise<string> {
-  const view = data instanceof Uint8Array ? data : new Uint8Array(data);
-  return toHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', view as Uint8Array<ArrayBuffer>)));
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 function fromHex(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);

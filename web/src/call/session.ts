@@ -4,6 +4,7 @@
 import { realClock, timers as createTimers, type Clock, type Timers } from './clock';
 import { createChat } from './chat';
 import { isPhotoMessage, openControlChannel, type ControlChannel, type ControlMessage, type RemoteGone, type RemoteMedia } from './control';
+import { randomHex } from './hex';
 import { createPhotos, openPhotoChannel } from './photo';
 import { createCredentials, type Credentials, type IceServersResult } from './credentials';
 import { CallError } from './errors';
@@ -23,12 +24,6 @@ export type { IceServersResult } from './credentials';
 export type { RecoveryTiming } from './recovery';
 export type { CallSession, CallSessionOptions } from './sessionApi';
 
-function randomId(): string {
-  const bytes = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** Errors that a connection made afterwards makes untrue. */
 const CLEARED_BY_CONNECTING = new Set(['ice-failed', 'network', 'turn-credentials-rejected']);
 
@@ -37,7 +32,7 @@ export function createCallSession(opts: CallSessionOptions): CallSession {
 }
 
 class Session implements CallSession {
-  readonly sessionId = randomId();
+  readonly sessionId = randomHex(12);
   readonly state = writable<CallState>('idle');
   readonly remoteStream = writable<MediaStream | null>(null);
   readonly remotePresent = writable(false);

@@ -22,6 +22,7 @@ import {
 } from '../call';
 import type { PhotoAsk, PhotoTransfer } from '../call/photo';
 import { consultFromDoc, isClosed, type Consult } from './consult';
+import { reasonOf } from './errors';
 
 /** Settings fetched ahead of the call, or kept from an earlier page, are used only with at least this much validity left. */
 const SETTINGS_MIN_VALIDITY_MS = 10 * 60_000;
@@ -132,9 +133,10 @@ function opened<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
  */
 /** How long until a `turn_too_early` refusal's relay opens (with a second's margin), if within two hours. */
 function opensIn(error: unknown, nowMs: number): number | null {
-  const details = (error as { details?: { reason?: unknown; opensAt?: unknown } } | null)?.details;
-  if (details?.reason !== 'turn_too_early' || typeof details.opensAt !== 'string') return null;
-  const wait = Date.parse(details.opensAt) - nowMs + 1000;
+  if (reasonOf(error) !== 'turn_too_early') return null;
+  const opensAt = (error as { details?: { opensAt?: unknown } }).details?.opensAt;
+  if (typeof opensAt !== 'string') return null;
+  const wait = Date.parse(opensAt) - nowMs + 1000;
   return Number.isFinite(wait) && wait > 0 && wait <= 2 * 3600_000 ? wait : null;
 }
 
@@ -215,7 +217,7 @@ function connectionSettings(
         return await fetch();
       } catch (error) {
         // A call made ahead of an admission more than 15 minutes early: its relay opens with the admission.
-        if ((error as { details?: { reason?: unknown } } | null)?.details?.reason !== 'turn_too_early') throw error;
+        if (reasonOf(error) !== 'turn_too_early') throw error;
         await whenAdmitted();
         return fetch();
       }

@@ -2,6 +2,7 @@
 import { CONSENT_VERSIONS } from '../../../functions/src/consent/versions';
 import { fillClinic } from '../../../functions/src/lib/clinic';
 import { CLINIC } from '../clinic';
+import { sha256Hex } from '../call/hex';
 import type { Locale } from '../i18n';
 
 export type ConsentKind = keyof typeof CONSENT_VERSIONS;
@@ -18,10 +19,6 @@ export interface LoadedConsent {
   textHash: string;
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 const loaded = new Map<string, Promise<LoadedConsent>>();
 

@@ -7,7 +7,8 @@ import { computed, effect, signal, type ReadonlySignal } from '@preact/signals';
 import { collection, onSnapshot } from 'firebase/firestore';
 import type { SetRecordingRequest } from '../../../functions/src/lib/api';
 import { PHOTO_CONSENT_VERSION, consentVersionAtLeast, type ConsentDoc } from '../../../functions/src/lib/model';
-import { newPhotoId, sha256Hex, type PhotoAsk, type PhotoTransfer } from '../call/photo';
+import { sha256Hex } from '../call/hex';
+import { newPhotoId, type PhotoAsk, type PhotoTransfer } from '../call/photo';
 import { recordingSupported, startRecorder, type Recorder } from '../call/recorder';
 import { clinicWallTimeOf } from '../clinicTime';
 import { db } from '../db';
@@ -58,7 +59,7 @@ export interface SavedRecording {
   saved: boolean;
 }
 
-/** Where the page keeps what a clinician should not lose by closing the tab. */
+/** Both participants' consents as the room reads them, with whether each was withdrawn. */
 export interface Consents {
   patient: (ConsentDoc<unknown> & { withdrawn: boolean }) | null;
   clinician: (ConsentDoc<unknown> & { withdrawn: boolean }) | null;
