@@ -80,19 +80,47 @@ export const consultDoc = (consultId: string) => adminDb().doc(`consults/${consu
 export const inviteDoc = (consultId: string) => adminDb().doc(`consults/${consultId}/private/invite`);
 
 /** A patient consent as recordConsent writes it, and the consult moved into the waiting room. */
-export async function arrangeConsentAndWaiting(consultId: string, patientUid: string): Promise<void> {
+export interface ConsentTerms {
+  recording?: boolean;
+  version?: string;
+}
+
+/**
+ * A consent written as recordConsent writes it, on the given terms (an older version, which the
+ * callable no longer accepts, can be arranged too).
+ */
+export async function arrangeConsent(consultId: string, uid: string, kind: ConsentDoc['kind'], terms: ConsentTerms = {}): Promise<void> {
   const consent: ConsentDoc<Timestamp> = {
-    uid: patientUid,
-    kind: 'patient',
-    textVersion: CONSENT_VERSIONS.patient,
+    uid,
+    kind,
+    textVersion: terms.version ?? CONSENT_VERSIONS[kind],
     locale: 'pt-BR',
     textHash: '0'.repeat(64),
-    recording: false,
+    recording: terms.recording ?? false,
     userAgent: 'tests',
     acceptedAt: Timestamp.now(),
   };
-  await adminDb().doc(`consults/${consultId}/consents/${patientUid}`).create(consent);
+  await adminDb().doc(`consults/${consultId}/consents/${uid}`).create(consent);
+}
+
+export async function arrangeConsentAndWaiting(consultId: string, patientUid: string, terms: ConsentTerms = {}): Promise<void> {
+  await arrangeConsent(consultId, patientUid, 'patient', terms);
   await consultDoc(consultId).update({ status: 'waiting', patientProgress: 'consented' });
+}
+
+/**
+ * A consult in the call, through the callables: the patient redeemed and consented (on `patient`
+ * terms), the clinician's consent when `clinician` terms are given, then admitted.
+ */
+export async function inCall(terms: { patient?: ConsentTerms; clinician?: ConsentTerms } = {}) {
+  const doctor = await clinician();
+  const patient = await anonymousPatient();
+  const { consultId, secret } = await schedule(doctor);
+  await redeem(patient, consultId, secret);
+  await arrangeConsentAndWaiting(consultId, patient.uid, terms.patient);
+  if (terms.clinician) await arrangeConsent(consultId, doctor.uid, 'clinician', terms.clinician);
+  await doctor.session.call('admitPatient', { consultId });
+  return { doctor, patient, consultId };
 }
 
 /** A consult whose patient redeemed the invite and consented: status waiting. */

@@ -5,17 +5,18 @@ import { Timestamp } from 'firebase-admin/firestore';
 import { doc, getDoc } from 'firebase/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/src/audit/chain';
-import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
 import type { PhotoEventRequest, PhotoEventResult, SetRecordingRequest, SetRecordingResult } from '../../functions/src/lib/api';
-import { PHOTO_CONSENT_VERSION, type ConsentDoc, type MediaDoc } from '../../functions/src/lib/model';
+import { PHOTO_CONSENT_VERSION, type MediaDoc } from '../../functions/src/lib/model';
 import { adminDb } from '../support/admin';
 import {
   anonymousPatient,
+  arrangeConsent,
   arrangeWithdrawal,
   auditOf,
   clinician,
   closeSessions,
   expectRefusal,
+  inCall,
   readConsult,
   redeem,
   schedule,
@@ -31,42 +32,6 @@ let ids = 0;
 /** A fresh photo or recording id, as the pages make them (12 to 40 of [A-Za-z0-9_-]). */
 const newId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(ids++).toString().padStart(4, '0')}`;
 const hash = (c: string) => c.repeat(64);
-
-interface ConsentTerms {
-  recording?: boolean;
-  version?: string;
-}
-
-async function arrangeConsent(consultId: string, uid: string, kind: ConsentDoc['kind'], terms: ConsentTerms = {}): Promise<void> {
-  const consent: ConsentDoc<Timestamp> = {
-    uid,
-    kind,
-    textVersion: terms.version ?? CONSENT_VERSIONS[kind],
-    locale: 'pt-BR',
-    textHash: '0'.repeat(64),
-    recording: terms.recording ?? false,
-    userAgent: 'tests',
-    acceptedAt: Timestamp.now(),
-  };
-  await adminDb().doc(`consults/${consultId}/consents/${uid}`).create(consent);
-}
-
-/**
- * A consult in the call: the patient's consent (on `patient` terms), the clinician's when
- * `clinician` terms are given, then admitted. Consents are written as recordConsent writes them,
- * so that an older version, which the callable no longer accepts, can be arranged too.
- */
-async function inCall(terms: { patient?: ConsentTerms; clinician?: ConsentTerms } = {}) {
-  const doctor = await clinician();
-  const patient = await anonymousPatient();
-  const { consultId, secret } = await schedule(doctor);
-  await redeem(patient, consultId, secret);
-  await arrangeConsent(consultId, patient.uid, 'patient', terms.patient);
-  if (terms.clinician) await arrangeConsent(consultId, doctor.uid, 'clinician', terms.clinician);
-  await adminDb().doc(`consults/${consultId}`).update({ status: 'waiting', patientProgress: 'consented' });
-  await doctor.session.call('admitPatient', { consultId });
-  return { doctor, patient, consultId };
-}
 
 const recordable = () => inCall({ patient: { recording: true }, clinician: { recording: true } });
 

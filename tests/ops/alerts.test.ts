@@ -8,15 +8,12 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { getApps, initializeApp } from 'firebase-admin/app';
-import { Timestamp } from 'firebase-admin/firestore';
 import { PROJECT_ID } from '../support/emulators';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { ConsentDoc } from '../../functions/src/lib/model';
-import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
 import { adminDb } from '../support/admin';
 import { matches, parseFilter, type LogEntry } from '../support/logFilter';
 import { functionLines } from '../../scripts/lib/functionLogs.mjs';
-import { anonymousPatient, arrangeConsentAndWaiting, clinician, closeSessions, redeem, schedule } from '../functions/consults.support';
+import { anonymousPatient, clinician, closeSessions, inCall, redeem, schedule } from '../functions/consults.support';
 
 const ROOT = path.resolve(new URL('.', import.meta.url).pathname, '../..');
 
@@ -39,25 +36,6 @@ function emulatorLog(): { size: () => number; since: (offset: number) => LogEntr
     size: () => (existsSync(file) ? statSync(file).size : 0),
     since: (offset) => linesIn(readFileSync(file).subarray(offset).toString('utf8')),
   };
-}
-
-async function consentOf(consultId: string, uid: string, kind: 'clinician' | 'patient') {
-  const consent: ConsentDoc<Timestamp> = {
-    uid, kind, textVersion: CONSENT_VERSIONS[kind], locale: 'pt-BR', textHash: '0'.repeat(64), recording: false, userAgent: 'tests', acceptedAt: Timestamp.now(),
-  };
-  await adminDb().doc(`consults/${consultId}/consents/${uid}`).create(consent);
-}
-
-/** A consult admitted through the callables: the patient redeemed and consented, the clinician admitted. */
-async function admitted() {
-  const doctor = await clinician();
-  const patient = await anonymousPatient();
-  const { consultId, secret } = await schedule(doctor);
-  await redeem(patient, consultId, secret);
-  await arrangeConsentAndWaiting(consultId, patient.uid);
-  await consentOf(consultId, doctor.uid, 'clinician');
-  await doctor.session.call('admitPatient', { consultId });
-  return { doctor, patient, consultId };
 }
 
 afterAll(closeSessions);
@@ -88,11 +66,11 @@ describe('alert policies', () => {
     for (let i = 0; i < 2; i++) await redeem(stranger, guessed, 'x'.repeat(43)).catch(() => undefined);
 
     // A call that connected (its stats say so) and one that never did.
-    const good = await admitted();
+    const good = await inCall({ clinician: {} });
     await good.patient.session.call('getIceServers', { consultId: good.consultId });
     await adminDb().doc(`consults/${good.consultId}/stats/${good.patient.uid}`).set({ connectMs: 640, candidateType: 'relay' }, { merge: true });
     await good.doctor.session.call('endConsult', { consultId: good.consultId });
-    const stuck = await admitted();
+    const stuck = await inCall({ clinician: {} });
     await stuck.doctor.session.call('endConsult', { consultId: stuck.consultId });
     // A consult ended before anyone was admitted is not a call.
     const { consultId: neverAdmitted } = await schedule(doctor);
