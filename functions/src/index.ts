@@ -1,4 +1,5 @@
 import './lib/options';
+import { warmOnStart } from './lib/warm';
 
 export { health } from './ops/health';
 export { purgeExpired } from './ops/purgeExpired';
@@ -19,3 +20,5 @@ export { admitPatient } from './consults/admit';
 export { endConsult } from './consults/end';
 export { benchNoop } from './bench/noop';
 export { getIceServers } from './turn/getIceServers';
+
+void warmOnStart();

@@ -5,6 +5,7 @@ import { isClosed, nextStatus } from '../consults/status';
 import { consentRef, loadForParticipant, recordChange } from '../consults/store';
 import type { RecordConsentResult } from '../lib/api';
 import { callable, type Caller, type RequestContext } from '../lib/callable';
+import { HOT_PATH } from '../lib/options';
 import type { ClinicIdentity } from '../lib/clinic';
 import { clinicFromParams } from '../lib/clinicParams';
 import { systemClock, type Clock } from '../lib/clock';
@@ -87,6 +88,10 @@ export async function acceptConsent(
   });
 }
 
-export const recordConsent = callable('recordConsent', zRecordConsentRequest, 'signed-in', ({ data, caller, request }) =>
-  acceptConsent(firestore(), systemClock, caller, request, data, clinicFromParams()),
+export const recordConsent = callable(
+  'recordConsent',
+  zRecordConsentRequest,
+  'signed-in',
+  ({ data, caller, request }) => acceptConsent(firestore(), systemClock, caller, request, data, clinicFromParams()),
+  HOT_PATH,
 );
