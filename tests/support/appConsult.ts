@@ -132,7 +132,7 @@ export interface ReadyConsult {
  * A consult scheduled now; the clinician in its room, the patient through consent and the device
  * check into the waiting room, the clinician's terms ticked: the next click admits.
  */
-export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser, opts: { recording?: boolean; clinicianRecording?: boolean; bypassCSP?: boolean } = {}): Promise<ReadyConsult> {
+export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser, opts: { recording?: boolean; clinicianRecording?: boolean; bypassCSP?: boolean; initScript?: string } = {}): Promise<ReadyConsult> {
   const { consultId, secret } = await clinic.api.call<ScheduleConsultRequest, ScheduleConsultResult>('scheduleConsult', {
     patientLabel: 'Ana T.',
     scheduledFor: new Date(Date.now() + 60_000).toISOString(),
@@ -157,9 +157,11 @@ export async function readyToAdmit(clinic: Clinic, patientBrowser: Browser, opts
 }
 
 /** A patient on a phone-sized window opens the link, consents (to recording too, if `recording`), checks the devices and waits. */
-export async function patientToWaiting(patientBrowser: Browser, link: string, opts: { recording?: boolean; bypassCSP?: boolean } = {}): Promise<{ patient: Page; patientContext: BrowserContext }> {
+export async function patientToWaiting(patientBrowser: Browser, link: string, opts: { recording?: boolean; bypassCSP?: boolean; initScript?: string } = {}): Promise<{ patient: Page; patientContext: BrowserContext }> {
   const patientContext = await patientBrowser.newContext({ viewport: { width: 360, height: 740 }, permissions: ['camera', 'microphone'], bypassCSP: opts.bypassCSP ?? false });
   await patientContext.addInitScript(FRAME_WATCH);
+  // A script of the caller's, run before the app's (the bench's peer-connection watch).
+  if (opts.initScript) await patientContext.addInitScript(opts.initScript);
   const patient = await patientContext.newPage();
   patient.on('dialog', (dialog) => void dialog.accept());
   await patient.goto(link);
