@@ -11,10 +11,6 @@ export const INVITE_SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
  */
 export const INVITE_GRACE_MS = 12 * 60 * 60 * 1000;
 
-/** Guessing limits: a locked invite refuses even the right secret until the lock passes. */
-export const INVITE_MAX_FAILURES = 10;
-export const INVITE_LOCK_MS = 15 * 60 * 1000;
-
 export function newInviteSecret(): string {
   return randomBytes(INVITE_SECRET_BYTES).toString('base64url');
 }
@@ -35,11 +31,6 @@ export function inviteExpiresAtMs(scheduledForMs: number, durationMinutes: numbe
   return scheduledForMs + durationMinutes * 60_000 + INVITE_GRACE_MS;
 }
 
-/** After a wrong secret: the new count, and the lock end when this failure completes a batch of ten. */
-export function afterFailure(failedAttempts: number, nowMs: number): { failedAttempts: number; lockedUntilMs: number | null } {
-  const count = failedAttempts + 1;
-  return { failedAttempts: count, lockedUntilMs: count % INVITE_MAX_FAILURES === 0 ? nowMs + INVITE_LOCK_MS : null };
-}
 
 export function inviteUrl(origin: string, consultId: string, secret: string): string {
   return `${origin.replace(/\/+$/, '')}/join/${consultId}#k=${secret}`;

@@ -7,10 +7,10 @@ import { systemClock, type Clock } from '../lib/clock';
 import { AppError, fail } from '../lib/errors';
 import { firestore } from '../lib/firebase';
 import { HOT_PATH } from '../lib/options';
-import { REDEEM_FAILURES_PER_USER, rateLimitRef, recordHit, windowState, type RateLimitDoc } from '../lib/rateLimit';
+import { REDEEM_FAILURES_PER_PREFIX, REDEEM_FAILURES_PER_USER, REOPENS_PER_USER, hitLoosely, rateLimitRef, recordHit, windowState, type RateLimitDoc } from '../lib/rateLimit';
 import { zRedeemInviteRequest } from '../lib/schemas';
 import { consultRef, inviteRef, readConsent, recordChange, roleIn, type StoredConsult, type StoredInvite } from './store';
-import { afterFailure, secretMatches } from './invite';
+import { secretMatches } from './invite';
 import { isClosed } from './status';
 
 const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
@@ -24,13 +24,10 @@ interface Attempt {
   nowMs: number;
 }
 
-/** A wrong secret counts on the invite (a lock after every ten) and in the consult's audit chain. */
+/** A wrong secret counts on the invite and in the consult's audit chain (no lock: see redeemInviteWith). */
 function countWrongSecret(db: Firestore, tx: Transaction, attempt: Attempt, consult: StoredConsult, invite: StoredInvite): void {
-  const failure = afterFailure(invite.failedAttempts, attempt.nowMs);
-  tx.update(inviteRef(db, attempt.consultId), {
-    failedAttempts: failure.failedAttempts,
-    ...(failure.lockedUntilMs !== null ? { lockedUntil: Timestamp.fromMillis(failure.lockedUntilMs) } : {}),
-  });
+  const failedAttempts = invite.failedAttempts + 1;
+  tx.update(inviteRef(db, attempt.consultId), { failedAttempts });
   recordChange(db, tx, {
     consultId: attempt.consultId,
     consult,
@@ -39,7 +36,7 @@ function countWrongSecret(db: Firestore, tx: Transaction, attempt: Attempt, cons
     actor: actorOf(attempt.caller, true),
     nowMs: attempt.nowMs,
     request: attempt.request,
-    details: { reason: 'wrong_secret', failedAttempts: failure.failedAttempts, locked: failure.lockedUntilMs !== null },
+    details: { reason: 'wrong_secret', failedAttempts },
   });
 }
 
@@ -59,58 +56,94 @@ function assertRedeemable(consult: StoredConsult, invite: StoredInvite, boundToC
   }
 }
 
+function resultOf(consultId: string, consult: StoredConsult, consentRecorded: boolean): RedeemInviteResult {
+  return {
+    consultId,
+    status: consult.status,
+    patientLabel: consult.patientLabel,
+    scheduledFor: consult.scheduledFor.toDate().toISOString(),
+    durationMinutes: consult.durationMinutes,
+    consentRecorded,
+    consentVersion: CONSENT_VERSIONS.patient,
+  };
+}
+
+/**
+ * The bound patient opening the link again (a reload, a second tab, the link tapped twice): read
+ * without a transaction and written nowhere near the consult, so that no number of reopens can
+ * hold up the clinician's writes (an admission, the end); limited per user, and not audited (the
+ * binding was). Null when the caller is not the bound patient with the right secret.
+ */
+async function reopen(db: Firestore, { data, caller }: CallableContext<RedeemInviteRequest>, nowMs: number): Promise<RedeemInviteResult | null> {
+  const { consultId, secret } = data;
+  const [consultSnap, inviteSnap] = await db.getAll(consultRef(db, consultId), inviteRef(db, consultId));
+  const consult = consultSnap?.exists ? (consultSnap.data() as StoredConsult) : null;
+  const invite = inviteSnap?.exists ? (inviteSnap.data() as StoredInvite) : null;
+  if (!consult || !invite || invite.redeemedBy !== caller.uid || !secretMatches(secret, invite.secretHash)) return null;
+  const limiter = await hitLoosely(rateLimitRef(db, REOPENS_PER_USER, caller.uid), REOPENS_PER_USER, nowMs);
+  if (limiter.exhausted) {
+    fail('rate_limited', `This link was opened too many times in a short while. Try again in ${minutes(limiter.retryAfterMs)} minutes.`, {
+      retryAfterSeconds: Math.ceil(limiter.retryAfterMs / 1000),
+    });
+  }
+  assertRedeemable(consult, invite, true, nowMs);
+  return resultOf(consultId, consult, (await readConsent(db, db, consultId, caller.uid)).inForce);
+}
+
 /**
  * Binds a consult's patient to the first signed-in user who presents the invite's secret; the
- * same user may present it again (a reopened link or a reload). Refusals that look like guessing
- * are counted (per invite and per user) in the transaction that refuses them, so they persist
- * although the call fails.
+ * same user may present it again (reopen). Guessing is refused and counted per user and per
+ * address prefix, in the transaction that refuses it, so the counts persist although the call
+ * fails. There is no lock on the invite: its secret is 256 random bits, so the limits only bound
+ * what guessers cost, and a lock that strangers who know the consult id could trip would refuse
+ * the patient's right secret (README, "Decisions"). A right secret is never refused by anyone
+ * else's guessing; only by the caller's own.
  */
-export async function redeemInviteWith(
-  db: Firestore,
-  clock: Clock,
-  { data, caller, request }: CallableContext<RedeemInviteRequest>,
-): Promise<RedeemInviteResult> {
+export async function redeemInviteWith(db: Firestore, clock: Clock, ctx: CallableContext<RedeemInviteRequest>): Promise<RedeemInviteResult> {
+  const { data, caller, request } = ctx;
   const { consultId, secret } = data;
   const nowMs = clock.now();
-  const limiterRef = rateLimitRef(db, REDEEM_FAILURES_PER_USER, caller.uid);
+  const reopened = await reopen(db, ctx, nowMs);
+  if (reopened) return reopened;
 
+  const userLimiterRef = rateLimitRef(db, REDEEM_FAILURES_PER_USER, caller.uid);
+  const prefixLimiterRef = request.ipPrefix ? rateLimitRef(db, REDEEM_FAILURES_PER_PREFIX, request.ipPrefix) : null;
   const outcome = await db.runTransaction(async (tx): Promise<RedeemInviteResult | AppError> => {
-    const [consultSnap, inviteSnap, limiterSnap] = await tx.getAll(consultRef(db, consultId), inviteRef(db, consultId), limiterRef);
+    const [consultSnap, inviteSnap, userSnap, prefixSnap] = await tx.getAll(
+      consultRef(db, consultId),
+      inviteRef(db, consultId),
+      userLimiterRef,
+      ...(prefixLimiterRef ? [prefixLimiterRef] : []),
+    );
     const consult = consultSnap?.exists ? (consultSnap.data() as StoredConsult) : null;
     const invite = inviteSnap?.exists ? (inviteSnap.data() as StoredInvite) : null;
-    const limiter = windowState(limiterSnap?.data() as Partial<RateLimitDoc> | undefined, REDEEM_FAILURES_PER_USER, nowMs);
+    const userLimit = windowState(userSnap?.data() as Partial<RateLimitDoc> | undefined, REDEEM_FAILURES_PER_USER, nowMs);
+    const prefixLimit = windowState(prefixSnap?.data() as Partial<RateLimitDoc> | undefined, REDEEM_FAILURES_PER_PREFIX, nowMs);
+    const tooMany = (retryAfterMs: number) =>
+      new AppError('rate_limited', `Too many invalid invite links were tried from this session. Try again in ${minutes(retryAfterMs)} minutes.`, {
+        retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+      });
+    const countFailure = () => {
+      recordHit(tx, userLimiterRef, REDEEM_FAILURES_PER_USER, userLimit);
+      if (prefixLimiterRef) recordHit(tx, prefixLimiterRef, REDEEM_FAILURES_PER_PREFIX, prefixLimit);
+    };
 
     if (consult && roleIn(consult, caller.uid) === 'clinician') {
       fail('not_participant', 'You scheduled this consult: open it from your dashboard. The invite link is for the patient.');
     }
-    // The patient already bound to the invite is never locked out by someone else's guessing.
-    const boundToCaller = invite !== null && invite.redeemedBy === caller.uid;
-    if (!boundToCaller && limiter.exhausted) {
-      const wait = minutes(limiter.retryAfterMs);
-      fail('rate_limited', `Too many invalid invite links were tried from this session. Try again in ${wait} minutes.`, {
-        retryAfterSeconds: Math.ceil(limiter.retryAfterMs / 1000),
-      });
-    }
-    if (!consult || !invite) {
-      recordHit(tx, limiterRef, REDEEM_FAILURES_PER_USER, limiter);
-      return new AppError('invite_invalid', INVALID_LINK);
-    }
-    const lockedForMs = invite.lockedUntil ? invite.lockedUntil.toMillis() - nowMs : 0;
-    if (!boundToCaller && lockedForMs > 0) {
-      recordHit(tx, limiterRef, REDEEM_FAILURES_PER_USER, limiter);
-      return new AppError(
-        'invite_locked',
-        `This invite link is locked for ${minutes(lockedForMs)} minutes after too many wrong attempts. Try again later, or ask the clinic for a new link.`,
-        { retryAfterSeconds: Math.ceil(lockedForMs / 1000) },
-      );
-    }
-    if (!secretMatches(secret, invite.secretHash)) {
-      recordHit(tx, limiterRef, REDEEM_FAILURES_PER_USER, limiter);
+    // The caller's own guessing stops the caller, right secret or not.
+    if (userLimit.exhausted) return tooMany(userLimit.retryAfterMs);
+    const right = consult !== null && invite !== null && secretMatches(secret, invite.secretHash);
+    if (!right) {
+      // A network that has guessed too much is refused before anything is written for it.
+      if (prefixLimit.exhausted) return tooMany(prefixLimit.retryAfterMs);
+      countFailure();
       // A closed consult's record is final: guessing at its link changes nothing in it (no audit
       // entry, no updatedAt, which would also restart its retention). The guesser's own limit counts.
-      if (!isClosed(consult.status)) countWrongSecret(db, tx, { consultId, caller, request, nowMs }, consult, invite);
+      if (consult && invite && !isClosed(consult.status)) countWrongSecret(db, tx, { consultId, caller, request, nowMs }, consult, invite);
       return new AppError('invite_invalid', INVALID_LINK);
     }
+    const boundToCaller = invite.redeemedBy === caller.uid;
     assertRedeemable(consult, invite, boundToCaller, nowMs);
     const consentRecorded = (await readConsent(tx, db, consultId, caller.uid)).inForce;
     if (!boundToCaller) tx.update(inviteRef(db, consultId), { redeemedBy: caller.uid });
@@ -126,15 +159,7 @@ export async function redeemInviteWith(
       request,
       details: { reopened: boundToCaller },
     });
-    return {
-      consultId,
-      status: consult.status,
-      patientLabel: consult.patientLabel,
-      scheduledFor: consult.scheduledFor.toDate().toISOString(),
-      durationMinutes: consult.durationMinutes,
-      consentRecorded,
-      consentVersion: CONSENT_VERSIONS.patient,
-    };
+    return resultOf(consultId, consult, consentRecorded);
   });
 
   if (outcome instanceof AppError) throw outcome;

@@ -2,9 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   INVITE_GRACE_MS,
-  INVITE_LOCK_MS,
   INVITE_SECRET_PATTERN,
-  afterFailure,
   hashInviteSecret,
   inviteExpiresAtMs,
   inviteUrl,
@@ -49,24 +47,6 @@ describe('invite expiry', () => {
     const start = Date.parse('2026-11-25T14:30:00-03:00');
     expect(inviteExpiresAtMs(start, 30)).toBe(start + 30 * 60_000 + INVITE_GRACE_MS);
     expect(new Date(inviteExpiresAtMs(start, 30)).toISOString()).toBe('2026-11-26T06:00:00.000Z');
-  });
-});
-
-describe('failed redemptions', () => {
-  it('count up and lock the invite for 15 minutes at every tenth failure', () => {
-    const now = 1_000_000;
-    let attempts = 0;
-    const locks: number[] = [];
-    for (let i = 1; i <= 25; i++) {
-      const next = afterFailure(attempts, now);
-      attempts = next.failedAttempts;
-      if (next.lockedUntilMs !== null) {
-        expect(next.lockedUntilMs).toBe(now + INVITE_LOCK_MS);
-        locks.push(i);
-      }
-    }
-    expect(attempts).toBe(25);
-    expect(locks).toEqual([10, 20]);
   });
 });
 
