@@ -122,10 +122,40 @@ describe('consults/{consultId}/stats/{uid}', () => {
     await expectRules(DENY, setDoc(stats(dbAs(env, ACTORS.patient), CLINICIAN), statsWrite()));
   });
 
-  const statuses: ConsultStatus[] = ['scheduled', 'waiting', 'admitted', 'ended'];
+  const statuses: ConsultStatus[] = ['scheduled', 'waiting', 'admitted'];
   it.each(statuses)('the patient can report its lobby progress while the consult is %s', async (status) => {
     await arrange(env, { [`consults/${CONSULT}`]: consultDoc({ status }) });
     await expectRules(ALLOW, setDoc(stats(dbAs(env, ACTORS.patient), PATIENT), { lobby: 'device_check', lobbySeenAt: serverTimestamp(), updatedAt: serverTimestamp() }));
+  });
+
+  it('each side can send its final summary for two minutes after the end, and nothing after', async () => {
+    const now = Date.now();
+    await arrange(env, { [`consults/${CONSULT}`]: consultDoc({ status: 'ended', endedAt: Timestamp.fromMillis(now - 30_000) }) });
+    await expectRules(ALLOW, setDoc(stats(dbAs(env, ACTORS.patient), PATIENT), statsWrite({ final: true })));
+    await expectRules(ALLOW, setDoc(stats(dbAs(env, ACTORS.clinician), CLINICIAN), statsWrite({ final: true })));
+    await arrange(env, { [`consults/${CONSULT}`]: consultDoc({ status: 'ended', endedAt: Timestamp.fromMillis(now - 3 * 60_000) }) });
+    await expectRules(DENY, setDoc(stats(dbAs(env, ACTORS.patient), PATIENT), statsWrite({ final: true })));
+    await expectRules(DENY, updateDoc(stats(dbAs(env, ACTORS.clinician), CLINICIAN), { final: true, updatedAt: serverTimestamp() }));
+  });
+
+  it('nobody writes stats into a cancelled consult', async () => {
+    await arrange(env, { [`consults/${CONSULT}`]: consultDoc({ status: 'cancelled', endedAt: Timestamp.now() }) });
+    await expectRules(DENY, setDoc(stats(dbAs(env, ACTORS.patient), PATIENT), { lobby: 'left', updatedAt: serverTimestamp() }));
+  });
+
+  it('a participant without its consent, or after withdrawing it, writes no stats', async () => {
+    await arrange(env, { [`consults/${CONSULT}/consents/${PATIENT}-withdrawal`]: { withdrawnAt: Timestamp.now() } });
+    await expectRules(DENY, setDoc(stats(dbAs(env, ACTORS.patient), PATIENT), statsWrite()));
+    await env.withSecurityRulesDisabled((ctx) => deleteDoc(doc(ctx.firestore(), `consults/${CONSULT}/consents/${CLINICIAN}`)));
+    await expectRules(DENY, setDoc(stats(dbAs(env, ACTORS.clinician), CLINICIAN), statsWrite()));
+  });
+
+  it("a lobby time is the server's, or the one already there", async () => {
+    await expectRules(DENY, setDoc(stats(dbAs(env, ACTORS.patient), PATIENT), { lobby: 'waiting', lobbySeenAt: Timestamp.fromMillis(Date.now() + 86_400_000), updatedAt: serverTimestamp() }));
+    await arrange(env, { [statsPath(PATIENT)]: statsStored() });
+    // A merge of the call's figures leaves the lobby time as it was.
+    await expectRules(ALLOW, setDoc(stats(dbAs(env, ACTORS.patient), PATIENT), { rttMs: 40, updatedAt: serverTimestamp() }, { merge: true }));
+    await expectRules(DENY, setDoc(stats(dbAs(env, ACTORS.patient), PATIENT), { lobbySeenAt: Timestamp.fromMillis(0), updatedAt: serverTimestamp() }, { merge: true }));
   });
 });
 

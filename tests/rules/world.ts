@@ -247,7 +247,7 @@ export function statsWrite(over: Record<string, unknown> = {}): DocumentData {
     iceRestarts: 0,
     final: false,
   };
-  return { ...stats, lobbySeenAt: at('2026-11-25T12:59:00Z'), updatedAt: serverTimestamp(), ...over };
+  return { ...stats, lobbySeenAt: serverTimestamp(), updatedAt: serverTimestamp(), ...over };
 }
 
 export function statsStored(): DocumentData {
