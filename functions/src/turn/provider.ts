@@ -27,8 +27,8 @@ export const TTL = {
   marginSeconds: 30 * 60,
   /** A consult running well past its end still gets credentials for a while. */
   minSeconds: 30 * 60,
-  /** A leaked credential must not relay for long. */
-  maxSeconds: 4 * 60 * 60,
+  /** A leaked credential relays for an hour at most; the call's engine renews before expiry. */
+  maxSeconds: 60 * 60,
 } as const;
 
 /** Seconds of validity covering the rest of the consult plus a margin, clamped to [min, max]. */

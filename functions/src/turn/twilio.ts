@@ -55,7 +55,15 @@ function configured(value: string): boolean {
   return value.length > 0 && value !== 'unused';
 }
 
-/** Twilio's Network Traversal Service: one token serves every caller until it runs short. */
+/** Callers whose tokens an instance keeps for reuse; the oldest go first beyond this. */
+export const CACHED_CALLERS = 1000;
+
+/**
+ * Twilio's Network Traversal Service. Each caller gets tokens of their own, never another
+ * caller's: a token leaked from one consult relays nobody else's. A caller's token is reused
+ * while it still covers what they ask (a reload, a renewal), and a burst from one caller shares
+ * one request.
+ */
 export function twilioProvider(config: TwilioConfig, clock: Clock, options: TwilioOptions = {}): TurnProvider {
   if (options.apiBase !== undefined && !LOOPBACK_ORIGIN.test(options.apiBase)) {
     throw new Error('The Twilio API base can only be overridden with a loopback origin (tests).');
@@ -63,8 +71,7 @@ export function twilioProvider(config: TwilioConfig, clock: Clock, options: Twil
   const log = options.log ?? ((message, fields) => logger.error(message, fields));
   const timeout = options.timeoutMs ?? TWILIO_TIMEOUT_MS;
   let client: twilio.Twilio | null = null;
-  let cached: Token | null = null;
-  let pending: Promise<Token> | null = null;
+  const perCaller = new Map<string, { token: Token | null; pending: Promise<Token> | null }>();
 
   function twilioClient(): twilio.Twilio {
     if (![config.accountSid, config.apiKeySid, config.apiKeySecret].every(configured)) {
@@ -99,23 +106,37 @@ export function twilioProvider(config: TwilioConfig, clock: Clock, options: Twil
     ttlSeconds: Math.floor((token.expiresAtMs - clock.now()) / 1000),
   });
 
+  /** The caller's entry, moved to the newest end; entries of no more use, and the oldest beyond the cap, go. */
+  function entryOf(uid: string) {
+    const entry = perCaller.get(uid) ?? { token: null, pending: null };
+    perCaller.delete(uid);
+    perCaller.set(uid, entry);
+    for (const [key, e] of perCaller) {
+      if (key === uid) break;
+      const spent = !e.pending && (!e.token || e.token.expiresAtMs <= clock.now());
+      if (spent || perCaller.size > CACHED_CALLERS) perCaller.delete(key);
+    }
+    return entry;
+  }
+
   return {
     name: 'twilio',
-    async issue({ ttlSeconds }: IssueRequest): Promise<IssuedServers> {
-      if (fits(cached, ttlSeconds)) return served(cached);
-      // A burst of callers shares one request, and then its token: well inside Twilio's limits.
-      if (pending) {
-        const shared = await pending;
+    async issue({ uid, ttlSeconds }: IssueRequest): Promise<IssuedServers> {
+      const entry = entryOf(uid);
+      if (fits(entry.token, ttlSeconds)) return served(entry.token);
+      // The same caller asking twice at once (two tabs, a reload racing a renewal) shares one request.
+      if (entry.pending) {
+        const shared = await entry.pending;
         if (fits(shared, ttlSeconds)) return served(shared);
       }
-      if (!pending) {
-        const request = requestToken(ttlSeconds).finally(() => { if (pending === request) pending = null; });
-        pending = request;
-        cached = await request;
-        return served(cached);
+      if (!entry.pending) {
+        const request = requestToken(ttlSeconds).finally(() => { if (entry.pending === request) entry.pending = null; });
+        entry.pending = request;
+        entry.token = await request;
+        return served(entry.token);
       }
       // Twilio may grant less than asked: take what it gave rather than asking again.
-      return served(await pending);
+      return served(await entry.pending);
     },
   };
 }

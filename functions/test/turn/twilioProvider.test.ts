@@ -3,7 +3,7 @@ import { startTwilioFake, type TwilioFake } from '../../../tests/support/twilioF
 import { fixedClock } from '../../src/lib/clock';
 import { AppError, codeFor } from '../../src/lib/errors';
 import { TTL } from '../../src/turn/provider';
-import { REUSE_SECONDS, twilioProvider, type TwilioConfig } from '../../src/turn/twilio';
+import { CACHED_CALLERS, REUSE_SECONDS, twilioProvider, type TwilioConfig } from '../../src/turn/twilio';
 
 const ACCOUNT: TwilioConfig = {
   accountSid: `AC${'1a'.repeat(16)}`,
@@ -36,14 +36,14 @@ describe('the twilio provider, with the real twilio library against a local fake
   afterEach(async () => { await fake.close(); });
 
   it('returns Twilio’s STUN and TURN servers, with a TTL asked for the consult plus reuse time', async () => {
-    const issued = await provider().issue({ uid: 'u1', ttlSeconds: 3600 });
-    expect(fake.requests).toEqual([{ accountSid: ACCOUNT.accountSid, keySid: ACCOUNT.apiKeySid, ttl: 3600 + REUSE_SECONDS }]);
+    const issued = await provider().issue({ uid: 'u1', ttlSeconds: 1800 });
+    expect(fake.requests).toEqual([{ accountSid: ACCOUNT.accountSid, keySid: ACCOUNT.apiKeySid, ttl: 1800 + REUSE_SECONDS }]);
     expect(issued.iceServers).toHaveLength(4);
     expect(issued.iceServers[0]).toEqual({ urls: 'stun:global.stun.twilio.com:3478' });
     expect(issued.iceServers[3]).toMatchObject({ urls: 'turn:global.turn.twilio.com:443?transport=tcp' });
     expect(issued.iceServers[3]?.username).toMatch(/^fake/);
     expect(issued.iceServers[3]?.credential).toBeTruthy();
-    expect(issued.expiresAtMs).toBe(clock.now() + (3600 + REUSE_SECONDS) * 1000);
+    expect(issued.expiresAtMs).toBe(clock.now() + (1800 + REUSE_SECONDS) * 1000);
   });
 
   it('never asks Twilio for more than the maximum TTL', async () => {
@@ -51,20 +51,36 @@ describe('the twilio provider, with the real twilio library against a local fake
     expect(fake.requests[0]?.ttl).toBe(TTL.maxSeconds);
   });
 
-  it('reuses one token for a burst of callers and while it still covers the TTL asked', async () => {
+  it('never hands one caller a token of another, and reuses a caller\'s own while it covers the TTL asked', async () => {
     const p = provider();
-    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => p.issue({ uid: `u${i}`, ttlSeconds: 3600 })));
-    expect(fake.requests).toHaveLength(1);
-    expect(new Set(burst.map((b) => b.iceServers[1]?.username)).size).toBe(1);
+    const ttl = 1800;
+    const others = await Promise.all(Array.from({ length: 5 }, (_, i) => p.issue({ uid: `u${i}`, ttlSeconds: ttl })));
+    expect(fake.requests).toHaveLength(5);
+    expect(new Set(others.map((b) => b.iceServers[1]?.username)).size).toBe(5);
 
+    // One caller asking twice at once, then again later (a reload): one request while it covers.
+    const burst = await Promise.all([p.issue({ uid: 'me', ttlSeconds: ttl }), p.issue({ uid: 'me', ttlSeconds: ttl })]);
+    expect(fake.requests).toHaveLength(6);
+    expect(burst[0]?.iceServers[1]?.username).toBe(burst[1]?.iceServers[1]?.username);
     clock.advance(REUSE_SECONDS * 1000);
-    await p.issue({ uid: 'later', ttlSeconds: 3600 });
-    expect(fake.requests).toHaveLength(1);
+    expect((await p.issue({ uid: 'me', ttlSeconds: ttl })).iceServers[1]?.username).toBe(burst[0]?.iceServers[1]?.username);
+    expect(fake.requests).toHaveLength(6);
 
     clock.advance(1000);
-    const fresh = await p.issue({ uid: 'later', ttlSeconds: 3600 });
-    expect(fake.requests).toHaveLength(2);
+    const fresh = await p.issue({ uid: 'me', ttlSeconds: ttl });
+    expect(fake.requests).toHaveLength(7);
     expect(fresh.iceServers[1]?.username).not.toBe(burst[0]?.iceServers[1]?.username);
+  });
+
+  it('keeps the tokens of at most CACHED_CALLERS callers', async () => {
+    const p = provider();
+    for (let i = 0; i < CACHED_CALLERS + 1; i++) await p.issue({ uid: `c${i}`, ttlSeconds: 600 });
+    expect(fake.requests).toHaveLength(CACHED_CALLERS + 1);
+    // The first caller's token was dropped for the newest: asking again makes a request.
+    await p.issue({ uid: 'c0', ttlSeconds: 600 });
+    expect(fake.requests).toHaveLength(CACHED_CALLERS + 2);
+    await p.issue({ uid: `c${CACHED_CALLERS}`, ttlSeconds: 600 });
+    expect(fake.requests).toHaveLength(CACHED_CALLERS + 2);
   });
 
   it('takes a token Twilio granted for less than asked, reports its real expiry, and does not ask again in a loop', async () => {
