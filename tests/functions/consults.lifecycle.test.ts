@@ -156,6 +156,24 @@ describe('endConsult', () => {
     expect((await auditOf(consultId)).at(-1)).toMatchObject({ action: 'consult.ended', context: { from: 'admitted', endReason: 'clinician', peersDeleted: 2 } });
   });
 
+  it("lets an administrator end another clinician's admitted consult, signaling and recording with it, in an entry that names the administrator", async () => {
+    const { doctor, patient, consultId } = await waitingConsult();
+    await call(doctor, 'admitPatient', consultId);
+    const peers = adminDb().collection(`consults/${consultId}/peers`);
+    await peers.doc(doctor.uid).set({ sessionId: 's1', role: 'clinician', seq: 1, description: null, candidates: [], candidatesComplete: false });
+    await peers.doc(patient.uid).set({ sessionId: 's2', role: 'patient', seq: 1, description: null, candidates: [], candidatesComplete: false });
+    const admin = await signedInAs('admin');
+    await expect(call(admin, 'endConsult', consultId)).resolves.toEqual({ consultId, status: 'ended' });
+    expect(await readConsult(consultId)).toMatchObject({ status: 'ended', endReason: 'admin' });
+    expect((await peers.get()).size).toBe(0);
+    expect((await auditOf(consultId)).at(-1)).toMatchObject({
+      action: 'consult.ended',
+      actorUid: admin.uid,
+      actorRole: 'admin',
+      context: { from: 'admitted', endReason: 'admin', peersDeleted: 2 },
+    });
+  });
+
   it.each(['scheduled', 'waiting'] as const)('ends a %s consult', async (status) => {
     const doctor = await clinician();
     const { consultId } = await schedule(doctor);

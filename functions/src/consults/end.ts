@@ -7,7 +7,7 @@ import { firestore } from '../lib/firebase';
 import { recordingCut } from '../media/cut';
 import { zConsultRef } from '../lib/schemas';
 import type { StatsDoc } from '../lib/model';
-import { assertOwner, peersRef, readConsult, recordChange } from './store';
+import { assertOwner, peersRef, readConsult, recordChange, roleIn } from './store';
 import { nextStatus } from './status';
 
 export async function endConsultWith(
@@ -19,7 +19,10 @@ export async function endConsultWith(
   let from: string | null = null;
   const result = await db.runTransaction(async (tx) => {
     const consult = await readConsult(tx, db, consultId);
-    assertOwner(consult, caller);
+    // Its clinician, or an administrator (a consult left running, a clinician who cannot be
+    // reached): the entry names who ended it, and why it ended says which.
+    assertOwner(consult, caller, { adminAllowed: true });
+    const endReason = roleIn(consult, caller.uid) === 'clinician' ? 'clinician' : 'admin';
     from = consult.status;
     const status = nextStatus(consult.status, 'end');
     // Signaling documents (SDP, ICE candidates with addresses) go with the call that needed them.
@@ -30,12 +33,12 @@ export async function endConsultWith(
     recordChange(db, tx, {
       consultId,
       consult,
-      patch: { status, endReason: 'clinician', endedAt, ...cut?.patch },
+      patch: { status, endReason, endedAt, ...cut?.patch },
       action: 'consult.ended',
       actor: actorOf(caller),
       nowMs,
       request,
-      details: { from: consult.status, endReason: 'clinician', peersDeleted: peers.size, ...cut?.details },
+      details: { from: consult.status, endReason, peersDeleted: peers.size, ...cut?.details },
     });
     for (const peer of peers.docs) tx.delete(peer.ref);
     return { consultId, status };

@@ -26,7 +26,7 @@ export interface ConsultDoc<Time = unknown> {
   admittedAt: Time | null;
   endedAt: Time | null;
   /** Why a consult ended: the clinician ended it, a participant withdrew consent, … */
-  endReason: 'clinician' | 'consent_withdrawn' | 'expired' | null;
+  endReason: 'clinician' | 'admin' | 'consent_withdrawn' | 'expired' | null;
   /** Head of this consult's audit hash chain. */
   auditHead: { seq: number; hash: string };
   /**
