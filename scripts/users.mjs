@@ -19,8 +19,12 @@ Commands:
                      clinician to an account without professional details needs all four.
   update --email E [--name N] [--council C] [--number X] [--uf UF]
                      Change the given professional details, keeping the others and the role.
-  revoke --email E   Remove the account's role and sign it out everywhere; the account and
-                     its professional details stay.
+  revoke --email E [--keep-enabled]
+                     Remove the account's role, sign it out everywhere and end its sessions'
+                     access at once (their tokens are refused from now, although they have not
+                     expired), and disable the account. With --keep-enabled the account stays
+                     usable without a role (someone who stays on as staff of another kind); it
+                     sees none of its consults either way. The professional details stay.
   list               Accounts with an e-mail: email, uid, role, registration (anonymous
                      patients are counted, not listed).
 
@@ -60,6 +64,7 @@ function parse(argv) {
         number: { type: 'string' },
         uf: { type: 'string' },
         project: { type: 'string' },
+        'keep-enabled': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -95,7 +100,8 @@ function parse(argv) {
   // A clinician must be someone the patient can look up; an admin may also be one.
   const needsProfessional = (command === 'add' && values.role === 'clinician') || (command !== 'update' && givenFields.length > 0);
   const professional = needsProfessional ? completeProfessional(given, command) : null;
-  return { command, email, role: values.role, password: values.password, professional, changes: given, project: values.project };
+  if (values['keep-enabled'] && command !== 'revoke') throw usageError('Only revoke takes --keep-enabled.');
+  return { command, email, role: values.role, password: values.password, professional, changes: given, project: values.project, keepEnabled: values['keep-enabled'] };
 }
 
 let identityModule;
@@ -199,8 +205,10 @@ async function grant(auth, db, { email, role, professional }) {
     throw usageError(`${email} has no professional details, which a clinician needs: grant with all of ${PRO_FLAGS}.`);
   }
   await auth.setCustomUserClaims(user.uid, { ...(user.customClaims ?? {}), role, ...(professional ? { pro: professional } : {}) });
-  await audit(db, 'role.granted', { targetUid: user.uid, role, previousRole, ...registrationDetails(professional) });
-  console.log(`${email} (uid ${user.uid}) is now ${role}${previousRole ? ` (was ${previousRole})` : ''}. It takes effect at the next sign-in or within an hour.`);
+  // An account disabled by revoke is enabled again with its new role.
+  if (user.disabled) await auth.updateUser(user.uid, { disabled: false });
+  await audit(db, 'role.granted', { targetUid: user.uid, role, previousRole, ...registrationDetails(professional), ...(user.disabled ? { enabled: true } : {}) });
+  console.log(`${email} (uid ${user.uid}) is now ${role}${previousRole ? ` (was ${previousRole})` : ''}${user.disabled ? ' and enabled again' : ''}. It takes effect at the next sign-in or within an hour.`);
 }
 
 /** A grant of the role the account already has: changes nothing, and points to update for the details. */
@@ -231,7 +239,7 @@ async function update(auth, db, { email, changes }) {
   console.log(`Now ${identity().formatProfessional(next)}. It takes effect at the next sign-in or within an hour.`);
 }
 
-async function revoke(auth, db, { email }) {
+async function revoke(auth, db, { email, keepEnabled }) {
   const user = await userByEmail(auth, email);
   const previousRole = roleOf(user);
   if (!previousRole) {
@@ -240,10 +248,19 @@ async function revoke(auth, db, { email }) {
   }
   const { role: _removed, ...rest } = user.customClaims ?? {};
   await auth.setCustomUserClaims(user.uid, Object.keys(rest).length ? rest : null);
-  // Signed-in sessions keep their ID token's claim until it expires; end them now.
+  // Signed-in sessions keep their ID token's claim until it expires (up to an hour): the
+  // revocation record makes every staff callable and rule refuse them from now; no new token.
+  const atSeconds = Math.floor(Date.now() / 1000);
+  await db.collection('revocations').doc(user.uid).set({ atSeconds });
   await auth.revokeRefreshTokens(user.uid);
-  await audit(db, 'role.revoked', { targetUid: user.uid, previousRole });
-  console.log(`${email} (uid ${user.uid}) no longer has a role (was ${previousRole}) and was signed out.`);
+  if (!keepEnabled) await auth.updateUser(user.uid, { disabled: true });
+  await audit(db, 'role.revoked', { targetUid: user.uid, previousRole, disabled: !keepEnabled });
+  console.log(
+    `${email} (uid ${user.uid}) no longer has a role (was ${previousRole}); its sessions were ended at once` +
+      (keepEnabled
+        ? ' and the account stays enabled (--keep-enabled): it can sign in, without a role, and sees none of its consults.'
+        : ' and the account was disabled (grant gives it a role and enables it again).'),
+  );
 }
 
 function registrationOfUser(user) {

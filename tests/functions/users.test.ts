@@ -5,7 +5,11 @@ import path from 'node:path';
 import { getAuth } from 'firebase-admin/auth';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminApp, adminDb } from '../support/admin';
+import { collection, doc, getDoc, getDocs, query, where } from 'firebase/firestore';
+import type { ScheduleConsultRequest, ScheduleConsultResult } from '../../functions/src/lib/api';
 import { clientSession, signInWithPassword, type ClientSession } from '../support/emulators';
+import { scheduleRequest } from './consults.support';
+import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -117,6 +121,64 @@ describe('users CLI', { timeout: 180_000 }, () => {
     expect(audit.map((e) => e.action)).toEqual(['user.added', 'role.granted', 'role.revoked']);
     expect(audit[1]!.context).toMatchObject({ role: 'admin', previousRole: 'clinician' });
     expect(audit[2]!.context).toMatchObject({ previousRole: 'admin' });
+  });
+
+  it('revokes at once: the session signed in before can no longer schedule, read its consults or get relay credentials, and the account is disabled until a grant', async () => {
+    const email = freshEmail('revoked');
+    const password = 'senha-revogada-123';
+    expect((await addClinician(email, password)).code).toBe(0);
+    const session = clientSession();
+    sessions.push(session);
+    const uid = await signInWithPassword(session, email, password);
+    await session.auth.currentUser!.getIdToken(true); // a token with the role claim
+    const { consultId } = await session.call<ScheduleConsultRequest, ScheduleConsultResult>('scheduleConsult', scheduleRequest());
+    await expect(getDoc(doc(session.db, `consults/${consultId}`))).resolves.toBeTruthy();
+
+    const revoked = await users('revoke', '--email', email);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain('disabled');
+    // The same, unexpired ID token: refused by the callables and the rules from now.
+    const refused = await session.call('scheduleConsult', scheduleRequest()).catch((e: { code?: string }) => e);
+    expect(refused).toMatchObject({ code: 'functions/unauthenticated' });
+    await expect(getDoc(doc(session.db, `consults/${consultId}`))).rejects.toMatchObject({ code: 'permission-denied' });
+    await expect(getDocs(query(collection(session.db, 'consults'), where('clinicianUid', '==', uid)))).rejects.toMatchObject({ code: 'permission-denied' });
+    expect((await getAuth(adminApp()).getUserByEmail(email)).disabled).toBe(true);
+    await expect(canSignIn(email, password)).rejects.toMatchObject({ code: 'auth/user-disabled' });
+    expect((await systemAuditAbout(uid)).at(-1)).toMatchObject({ action: 'role.revoked', context: { disabled: true } });
+
+    // Granted again: enabled, and a new sign-in works with the role.
+    expect((await users('grant', '--email', email, '--role', 'clinician')).code).toBe(0);
+    expect((await getAuth(adminApp()).getUserByEmail(email)).disabled).toBe(false);
+    const again = clientSession();
+    sessions.push(again);
+    await signInWithPassword(again, email, password);
+    await expect(again.call('scheduleConsult', scheduleRequest())).resolves.toMatchObject({ consultId: expect.any(String) });
+  });
+
+  it('with --keep-enabled, the account signs in again without a role and gets nothing of its old consults', async () => {
+    const email = freshEmail('kept');
+    const password = 'senha-mantida-123';
+    expect((await addClinician(email, password)).code).toBe(0);
+    const first = clientSession();
+    sessions.push(first);
+    await signInWithPassword(first, email, password);
+    const { consultId } = await first.call<ScheduleConsultRequest, ScheduleConsultResult>('scheduleConsult', scheduleRequest());
+    const revoked = await users('revoke', '--email', email, '--keep-enabled');
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain('stays enabled');
+    const later = clientSession();
+    sessions.push(later);
+    await new Promise((r) => setTimeout(r, 1100)); // a sign-in in a later second than the revocation
+    await signInWithPassword(later, email, password);
+    for (const [name, data] of [
+      ['getIceServers', { consultId }],
+      ['recordConsent', { consultId, version: CONSENT_VERSIONS.clinician, locale: 'pt-BR', textHash: 'a'.repeat(64), recording: false }],
+      ['withdrawConsent', { consultId }],
+    ] as const) {
+      const error = await later.call(name, data).catch((e: { details?: { reason?: string } }) => e);
+      expect([name, (error as { details?: { reason?: string } }).details?.reason]).toEqual([name, 'not_participant']);
+    }
+    await expect(getDoc(doc(later.db, `consults/${consultId}`))).rejects.toMatchObject({ code: 'permission-denied' });
   });
 
   it('needs the professional details to grant clinician to an account without them, and keeps them once given', async () => {

@@ -110,6 +110,17 @@ describe('consults/{consultId}', () => {
     await expectRules(DENY, getDoc(doc(dbAs(env, revoked), `consults/${CONSULT}`)));
   });
 
+  it('a session that signed in before its role was revoked reads nothing more, its signaling included; one signed in after, with the role, does', async () => {
+    const revokedAt = Math.floor(Date.now() / 1000);
+    await arrange(env, { [`revocations/${CLINICIAN}`]: { atSeconds: revokedAt } });
+    const session = (authTime: number) => ({ ...ACTORS.clinician, token: { ...ACTORS.clinician.token, auth_time: authTime } });
+    const before = dbAs(env, session(revokedAt - 60));
+    await expectRules(DENY, getDoc(doc(before, `consults/${CONSULT}`)));
+    await expectRules(DENY, getDocs(query(collection(before, 'consults'), where('clinicianUid', '==', CLINICIAN))));
+    await expectRules(DENY, getDoc(doc(before, `consults/${CONSULT}/peers/${PATIENT}`)));
+    await expectRules(ALLOW, getDoc(doc(dbAs(env, session(revokedAt + 5)), `consults/${CONSULT}`)));
+  });
+
   it('nobody is the patient of a consult whose invite was not redeemed yet', async () => {
     await arrange(env, { 'consults/unredeemed': consultDoc({ patientUid: null, status: 'scheduled' }) });
     await expectRules(DENY, getDoc(doc(dbAs(env, ACTORS.patient), 'consults/unredeemed')));

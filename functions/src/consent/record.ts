@@ -33,7 +33,7 @@ export async function acceptConsent(
 ): Promise<RecordConsentResult> {
   return db.runTransaction(async (tx) => {
     const { consultId } = input;
-    const participation = { consultId, uid: caller.uid, refusals: CONSENT_REFUSALS };
+    const participation = { consultId, uid: caller.uid, staff: caller.role !== null, refusals: CONSENT_REFUSALS };
     const { consult, role: kind, consent: existing, withdrawn } = await loadForParticipant(tx, db, participation);
 
     if (withdrawn) {

@@ -29,7 +29,7 @@ export async function revokeConsent(
 ): Promise<WithdrawConsentResult> {
   return db.runTransaction(async (tx) => {
     const { consultId } = input;
-    const participation = { consultId, uid: caller.uid, refusals: CONSENT_REFUSALS };
+    const participation = { consultId, uid: caller.uid, staff: caller.role !== null, refusals: CONSENT_REFUSALS };
     const { consult, role: kind, consent, withdrawn } = await loadForParticipant(tx, db, participation);
 
     if (withdrawn) {

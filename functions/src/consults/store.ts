@@ -140,7 +140,20 @@ export interface Participation extends ConsentState {
 export async function loadForParticipant(
   reader: Reader,
   db: Firestore,
-  { consultId, uid, refusals, alsoRead = [] }: { consultId: string; uid: string; refusals: ParticipantRefusals; alsoRead?: DocumentReference[] },
+  {
+    consultId,
+    uid,
+    staff,
+    refusals,
+    alsoRead = [],
+  }: {
+    consultId: string;
+    uid: string;
+    /** Whether the caller holds a staff role now: the consult's clinicianUid alone is not enough (a revoked account signing in again). */
+    staff: boolean;
+    refusals: ParticipantRefusals;
+    alsoRead?: DocumentReference[];
+  },
 ): Promise<Participation> {
   const [snap, consent, withdrawal, ...also] = await reader.getAll(
     consultRef(db, consultId),
@@ -151,6 +164,7 @@ export async function loadForParticipant(
   if (!snap?.exists) fail('consult_not_found', refusals.notFound);
   const consult = snap.data() as StoredConsult;
   const role = roleIn(consult, uid) ?? fail('not_participant', refusals.notParticipant);
+  if (role === 'clinician' && !staff) fail('not_participant', refusals.notParticipant);
   return { consult, role, ...consentStateOf(consent, withdrawal), also };
 }
 

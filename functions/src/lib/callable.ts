@@ -4,10 +4,12 @@ import { logger } from 'firebase-functions/v2';
 import type { z } from 'zod';
 import type { CallableName, RequestOf, ResultOf } from './api';
 import { AppError, fail, toHttpsError } from './errors';
+import { firestore } from './firebase';
 import { professionalOf, type Professional } from './identity';
 import { parseInput } from './input';
 import { consultIdOf, logOutcome } from './log';
 import { callableCors } from './origins';
+import { isRevoked } from './revocation';
 
 export interface Caller {
   uid: string;
@@ -114,6 +116,11 @@ export function callable<N extends CallableName, S extends z.ZodType<RequestOf<N
     let consultId: string | null = null;
     try {
       const caller = checkAudience(callerOf(request), audience);
+      // Staff sessions from before a revocation carry the old role claim until their token
+      // expires: refused here at once (patients have no role to lose).
+      if (caller.role !== null && (await isRevoked(firestore(), caller.uid, Number(request.auth?.token.auth_time)))) {
+        fail('unauthenticated', 'Your access was revoked. Sign in again.');
+      }
       const rawBody: unknown = request.rawRequest?.body;
       const rawData = rawBody !== null && typeof rawBody === 'object' ? (rawBody as { data?: unknown }).data : undefined;
       const data = parseInput(schema, request.data, rawData);

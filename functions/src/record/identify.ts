@@ -32,7 +32,7 @@ export async function identifyPatientWith(
   const nowMs = clock.now();
   const fields = identityFields(data, clinic, nowMs, true);
   return db.runTransaction(async (tx) => {
-    const { consult, role, inForce } = await loadForParticipant(tx, db, { consultId, uid: caller.uid, refusals: REFUSALS });
+    const { consult, role, inForce } = await loadForParticipant(tx, db, { consultId, uid: caller.uid, staff: caller.role !== null, refusals: REFUSALS });
     if (role !== 'patient') fail('not_participant', REFUSALS.notParticipant);
     if (isClosed(consult.status)) fail('consult_closed', 'This consult is closed; your details can no longer be changed here.');
     if (!inForce) fail('consent_required', 'Accept the consent first; then say who you are.');

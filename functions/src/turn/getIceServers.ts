@@ -65,6 +65,7 @@ interface JoinRequest {
   db: Firestore;
   consultId: string;
   uid: string;
+  staff: boolean;
   counter: DocumentReference;
 }
 
@@ -79,10 +80,11 @@ interface RequestState {
  * The consult, if the caller may join its call now (participant, consent in force, consult
  * open), and the caller's counter: one read of four documents.
  */
-async function readRequest(reader: Reader, { db, consultId, uid, counter }: JoinRequest, nowMs: number): Promise<RequestState> {
+async function readRequest(reader: Reader, { db, consultId, uid, staff, counter }: JoinRequest, nowMs: number): Promise<RequestState> {
   const { consult, role, consent, withdrawn, also } = await loadForParticipant(reader, db, {
     consultId,
     uid,
+    staff,
     refusals: JOIN_REFUSALS,
     alsoRead: [counter],
   });
@@ -111,7 +113,7 @@ export async function issueIceServers(
   { db, clock, provider: providerOf }: IceServersDeps,
   { data, caller, request }: CallableContext<GetIceServersRequest>,
 ): Promise<GetIceServersResult> {
-  const join: JoinRequest = { db, consultId: data.consultId, uid: caller.uid, counter: rateLimitRef(db, TURN_PER_USER, caller.uid) };
+  const join: JoinRequest = { db, consultId: data.consultId, uid: caller.uid, staff: caller.role !== null, counter: rateLimitRef(db, TURN_PER_USER, caller.uid) };
   const { consult, window } = await readRequest(db, join, clock.now());
   refuseIfExhausted(window);
 
