@@ -65,12 +65,19 @@ export async function seedConsent(db: Firestore, consultId: string, uid: string,
 }
 
 /** Extends a consult's real audit chain, as the callables do. */
-export async function seedAudit(db: Firestore, consultId: string, action: string, atMs: number, actor: { uid: string; role: 'clinician' | 'patient' }) {
+export async function seedAudit(
+  db: Firestore,
+  consultId: string,
+  action: string,
+  atMs: number,
+  actor: { uid: string; role: 'clinician' | 'patient' },
+  request?: { ipPrefix: string | null; userAgent: string | null },
+) {
   const { appendAudit } = await import('../../functions/src/audit/append');
   const ref = db.doc(`consults/${consultId}`);
   await db.runTransaction(async (tx) => {
     const consult = (await tx.get(ref)).data() as ConsultDoc;
-    const head = appendAudit(db, tx, consult.auditHead, { consultId, action, actor, atMs, details: { uid: actor.uid } });
+    const head = appendAudit(db, tx, consult.auditHead, { consultId, action, actor, atMs, details: { uid: actor.uid }, ...(request ? { request } : {}) });
     tx.update(ref, { auditHead: head });
   });
 }

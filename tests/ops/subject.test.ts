@@ -43,8 +43,9 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     await seedPeer(db, consultId, patientUid); // left behind by a crashed tab
     await seedRecord(db, consultId, now - DAY);
     await seedMedia(db, consultId, 'photo-0123456789', now - DAY);
-    await seedAudit(db, consultId, 'invite.redeemed', now - DAY, { uid: patientUid, role: 'patient' });
+    await seedAudit(db, consultId, 'invite.redeemed', now - DAY, { uid: patientUid, role: 'patient' }, { ipPrefix: '203.0.113.0/24', userAgent: 'PatientPhone/1' });
     await seedAudit(db, consultId, 'consent.recorded', now - DAY, { uid: patientUid, role: 'patient' });
+    await seedAudit(db, consultId, 'patient.admitted', now - DAY, { uid: 'clinician-1', role: 'clinician' }, { ipPrefix: '198.51.100.0/24', userAgent: 'ClinicDesk/9' });
     // Somebody else's consult: untouched by both requests.
     otherConsultId = await seedConsult(db, { status: 'ended', scheduledForMs: now - DAY, patientUid: 'another-patient' });
     await seedStats(db, otherConsultId, 'another-patient', now - DAY);
@@ -54,7 +55,7 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
   it('export writes everything held about the patient, and nothing of other patients, to a private file', async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'tc-subject-')), 'export.json');
     const { stdout } = await subject(projectId, 'export', patientUid, '--out', out);
-    expect(stdout).toContain(`Exported 1 consult(s), 2 audit entries and the account of ${patientUid}`);
+    expect(stdout).toContain(`Exported 1 consult(s), 3 audit entries and the account of ${patientUid}`);
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const data = JSON.parse(readFileSync(out, 'utf8'));
     expect(data).toMatchObject({ format: 'teleconsulta.subject-export/1', patientUid, account: { uid: patientUid, anonymous: true } });
@@ -73,8 +74,13 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     expect(c.media).toEqual([
       { id: 'photo-0123456789', kind: 'photo', site: 'Calcanhar esquerdo', sha256: 'e'.repeat(64), bytes: 254_312, width: 1920, height: 1440, requested: true, at: expect.any(String), seq: 1, by: 'clinician-1' },
     ]);
-    expect(data.auditEntries.map((e: { action: string }) => e.action)).toEqual(['invite.redeemed', 'consent.recorded']);
+    expect(data.auditEntries.map((e: { action: string }) => e.action)).toEqual(['invite.redeemed', 'consent.recorded', 'patient.admitted']);
+    // The patient's own address prefix and browser are theirs; the clinician's are not.
+    expect(data.auditEntries[0].context).toMatchObject({ ipPrefix: '203.0.113.0/24', userAgent: 'PatientPhone/1' });
+    expect(data.auditEntries[2].context).toEqual({ uid: 'clinician-1', withheld: ['ipPrefix', 'userAgent'] });
     const text = readFileSync(out, 'utf8');
+    expect(text).not.toContain('198.51.100');
+    expect(text).not.toContain('ClinicDesk');
     expect(text).not.toContain('another-patient');
     expect(text).not.toContain('secretHash');
   });
@@ -101,7 +107,7 @@ describe('data-subject requests (LGPD) through npm run subject', () => {
     expect(consult.patientIdentity).toMatchObject({ fullName: 'Maria da Silva Souza' });
 
     const entries = await chain(db, consultId);
-    expect(verifyChain(entries, consult.auditHead)).toMatchObject({ ok: true, length: 3 });
+    expect(verifyChain(entries, consult.auditHead)).toMatchObject({ ok: true, length: 4 });
     const erased = entries.find((e) => e.action === 'subject.erased')!;
     expect(erased).toMatchObject({ actorRole: 'system', context: { subjectUid: patientUid, statsDeleted: 1, signalingDeleted: 1, inviteDeleted: 1, via: 'subject-cli' } });
 

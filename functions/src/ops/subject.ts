@@ -1,4 +1,4 @@
-import { Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
+import { Timestamp, type DocumentData, type DocumentReference, type DocumentSnapshot, type Firestore } from 'firebase-admin/firestore';
 import type { Auth, UserRecord } from 'firebase-admin/auth';
 import { appendSystemAudit } from '../audit/append';
 import {
@@ -107,6 +107,23 @@ export interface SubjectExport {
   auditEntries: Json[];
 }
 
+/** Fields of an entry that describe whoever acted: the subject's own, nobody else's. */
+const ACTOR_FIELDS = ['ipPrefix', 'userAgent'] as const;
+
+/**
+ * An audit entry as the subject may have it: an entry someone else made (the clinician, an
+ * administrator) keeps what was done and when, without that person's address prefix and browser,
+ * which are theirs (LGPD art. 18 II gives access to one's own data). Its hash is kept, so the
+ * clinic can show the entry in the verified chain; the copy itself no longer re-hashes.
+ */
+function ownedBy(uid: string, entry: DocumentData): DocumentData {
+  if (entry['actorUid'] === uid) return entry;
+  const context = { ...(entry['context'] as Record<string, unknown> | undefined) };
+  const withheld = ACTOR_FIELDS.filter((f) => f in context);
+  for (const f of withheld) delete context[f];
+  return { ...entry, context: withheld.length ? { ...context, withheld } : context };
+}
+
 /** Everything held about a patient (LGPD art. 18 II, access), as JSON. */
 export async function exportSubject(db: Firestore, auth: Auth, uid: string, clock: Clock): Promise<SubjectExport> {
   const consults = await consultsCollection(db).where('patientUid', '==', uid).get();
@@ -129,7 +146,7 @@ export async function exportSubject(db: Firestore, auth: Auth, uid: string, cloc
       invite: inviteDoc ? { redeemedBy: inviteDoc.redeemedBy, expiresAt: toJson(inviteDoc.expiresAt) } : null,
     });
     const chain = await db.collection('audit').where('consultId', '==', consult.id).get();
-    for (const entry of chain.docs) audit.set(entry.id, { id: entry.id, ...(toJson(entry.data()) as object) });
+    for (const entry of chain.docs) audit.set(entry.id, { id: entry.id, ...(toJson(ownedBy(uid, entry.data())) as object) });
   }
   const acted = await db.collection('audit').where('actorUid', '==', uid).get();
   for (const entry of acted.docs) audit.set(entry.id, { id: entry.id, ...(toJson(entry.data()) as object) });
