@@ -141,6 +141,8 @@ describe('the clinician’s workday and the patient’s wait', () => {
     expect(decodeURIComponent(whatsapp!)).toContain(`remarcada`);
     expect(decodeURIComponent(whatsapp!)).toContain(wall.time);
     expect(whatsapp).not.toContain('%23k%3D');
+    // The WhatsApp app by its own scheme, not wa.me's web server.
+    expect(whatsapp).toMatch(/^whatsapp:\/\/send\?text=/);
 
     await when.getByText(/O horário mudou/).waitFor(LONG);
     expect(await when.textContent()).toContain(wall.time);

@@ -64,6 +64,7 @@ export const en: Messages = {
   'invite.copy': 'Copy link',
   'invite.copied': 'Link copied.',
   'invite.copyFailed': 'Could not copy. Select the link and copy it by hand.',
+  'invite.share': 'Share…',
   'invite.whatsapp': 'Send via WhatsApp',
   'invite.email': 'Send by email',
   'invite.expires': 'Valid until {date} at {time}.',

@@ -114,6 +114,7 @@ export const ptBR = {
   'invite.copy': 'Copiar link',
   'invite.copied': 'Link copiado.',
   'invite.copyFailed': 'Não foi possível copiar. Selecione o link e copie manualmente.',
+  'invite.share': 'Compartilhar…',
   'invite.whatsapp': 'Enviar pelo WhatsApp',
   'invite.email': 'Enviar por e-mail',
   'invite.expires': 'Válido até {date} às {time}.',

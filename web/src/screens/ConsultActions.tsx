@@ -11,7 +11,35 @@ import type { Consult } from '../state/consult';
 import { describeError } from '../state/errors';
 import { lateText } from '../components/lateText';
 
-/** Copy, WhatsApp and e-mail for a message: the invite's share paths. */
+/**
+ * The ways a message (an invite, a new time) leaves for the patient, none through a web server of
+ * a third party: the system's share sheet where the browser has one, the WhatsApp app by its own
+ * scheme (whatsapp://, which the installed app handles; wa.me would hand the message, link and
+ * secret included, to WhatsApp's web server in its address), and the mail client. README,
+ * "Sharing an invite", says what each path exposes.
+ */
+export function SharePaths({ message, subject, small = false }: { message: string; subject: string; small?: boolean }) {
+  const size = small ? ' small' : '';
+  const canShare = typeof navigator !== 'undefined' && typeof navigator.share === 'function';
+  const share = () => void navigator.share({ title: subject, text: message }).catch(() => undefined);
+  return (
+    <>
+      {canShare && (
+        <button type="button" class={`button secondary${size}`} onClick={share}>
+          {t('invite.share')}
+        </button>
+      )}
+      <a class={`button secondary${size}`} href={`whatsapp://send?text=${encodeURIComponent(message)}`}>
+        {t('invite.whatsapp')}
+      </a>
+      <a class={`button secondary${size}`} href={`mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(message)}`}>
+        {t('invite.email')}
+      </a>
+    </>
+  );
+}
+
+/** Copy, and the share paths, for a message. */
 export function ShareMessage({ message, subject, copyLabel }: { message: string; subject: string; copyLabel: string }) {
   const copied = useSignal<'idle' | 'copied' | 'failed'>('idle');
   const copy = async () => {
@@ -26,12 +54,7 @@ export function ShareMessage({ message, subject, copyLabel }: { message: string;
     <>
       <div class="actions">
         <button type="button" class="button primary small" onClick={() => void copy()}>{copyLabel}</button>
-        <a class="button secondary small" href={`https://wa.me/?text=${encodeURIComponent(message)}`} target="_blank" rel="noopener noreferrer">
-          {t('invite.whatsapp')}
-        </a>
-        <a class="button secondary small" href={`mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(message)}`}>
-          {t('invite.email')}
-        </a>
+        <SharePaths message={message} subject={subject} small />
       </div>
       <p role="status" aria-live="polite" class={copied.value === 'failed' ? 'error-text' : 'ok-text'}>
         {copied.value === 'copied' ? t('reschedule.copied') : copied.value === 'failed' ? t('invite.copyFailed') : ''}

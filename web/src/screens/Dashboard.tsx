@@ -12,7 +12,7 @@ import { cancelConsult, inviteLinkFor, reissueInvite, scheduleConsult } from '..
 import { closeDesk, deskFor } from '../state/desk';
 import { ArrivalAlerts, NotifyPrompt, Today, waitedText } from './Desk';
 import { useMinutesSince } from '../components/useMinutesSince';
-import { Reschedule } from './ConsultActions';
+import { Reschedule, SharePaths } from './ConsultActions';
 import { isClosed, isPast, type Consult } from '../state/consult';
 import { describeError } from '../state/errors';
 
@@ -170,12 +170,7 @@ function InvitePanel({ scheduled, onDone }: { scheduled: Scheduled; onDone: () =
       <p class="hint">{t('invite.expires', { date: formatClinicDate(expires, loc), time: formatClinicTime(expires, loc) })}</p>
       <div class="actions">
         <button type="button" class="button primary" onClick={copy}>{t('invite.copy')}</button>
-        <a class="button secondary" href={`https://wa.me/?text=${encodeURIComponent(message)}`} target="_blank" rel="noopener noreferrer">
-          {t('invite.whatsapp')}
-        </a>
-        <a class="button secondary" href={`mailto:?subject=${encodeURIComponent(t('invite.subject'))}&body=${encodeURIComponent(message)}`}>
-          {t('invite.email')}
-        </a>
+        <SharePaths message={message} subject={t('invite.subject')} />
       </div>
       <p role="status" aria-live="polite" class={copied.value === 'failed' ? 'error-text' : 'ok-text'}>
         {copied.value === 'copied' ? t('invite.copied') : copied.value === 'failed' ? t('invite.copyFailed') : ''}
