@@ -310,4 +310,6 @@ export async function measureCost(): Promise<Metrics> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const metrics = await measureCost();
   writeFileSync(process.env.TC_BENCH_COST_OUT ?? path.join(os.tmpdir(), 'tc-cost.json'), JSON.stringify(metrics));
+  // The SDKs' connections (admin, the client sessions of the cold-start pass) would keep the process alive.
+  process.exit(0);
 }
