@@ -6,7 +6,6 @@
 // the audit entry names the administrator.
 import { parseArgs } from 'node:util';
 import { CliError, admin, connect, functionsLib, runCli, usageError } from './lib/admin-cli.mjs';
-import { emulatorEnv, emulatorPorts } from './lib/emulators.mjs';
 
 const HELP = `Usage: npm run consult -- end <consultId> --as <admin e-mail> [--project ID]
 
@@ -46,14 +45,6 @@ function parse(argv) {
   return { consultId, as: values.as.trim().toLowerCase(), project: values.project };
 }
 
-async function connectTo(project) {
-  if (project?.startsWith('demo-')) {
-    if (!process.env.FIRESTORE_EMULATOR_HOST) Object.assign(process.env, emulatorEnv(emulatorPorts()));
-    process.env.TC_PROJECT_ID = project;
-    return connect({});
-  }
-  return connect({ project });
-}
 
 await runCli(async () => {
   const opts = parse(process.argv.slice(2));
@@ -61,7 +52,7 @@ await runCli(async () => {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  const { app, target } = await connectTo(opts.project);
+  const { app, target } = await connect({ project: opts.project });
   const auth = admin.auth().getAuth(app);
   const user = await auth.getUserByEmail(opts.as).catch(() => null);
   if (!user) throw new CliError(`No account ${opts.as} on ${target}.`);

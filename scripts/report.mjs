@@ -5,7 +5,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError, admin, connect, runCli, usageError } from './lib/admin-cli.mjs';
-import { emulatorEnv, emulatorPorts } from './lib/emulators.mjs';
 import { formatReport, qualityReport, renderChart } from './lib/quality.mjs';
 import { formatFunctionReport, functionLines, functionReport } from './lib/functionLogs.mjs';
 
@@ -66,15 +65,6 @@ function parse(argv) {
   return { days, json: values.json, chart: values['no-chart'] ? null : values.chart, project: values.project, logs: values.logs ?? [] };
 }
 
-/** A demo- project lives on the emulators; any other id is a real project. */
-async function connectTo(project) {
-  if (project?.startsWith('demo-')) {
-    if (!process.env.FIRESTORE_EMULATOR_HOST) Object.assign(process.env, emulatorEnv(emulatorPorts()));
-    process.env.TC_PROJECT_ID = project;
-    return connect({});
-  }
-  return connect({ project });
-}
 
 async function readInputs(db, sinceMs) {
   const { Timestamp } = admin.firestore();
@@ -104,7 +94,7 @@ await runCli(async () => {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  const { app, target } = await connectTo(opts.project);
+  const { app, target } = await connect({ project: opts.project });
   const db = admin.firestore().getFirestore(app);
   const untilMs = Date.now();
   const sinceMs = untilMs - opts.days * DAY;

@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError, admin, connect, functionsLib, runCli, usageError } from './lib/admin-cli.mjs';
-import { emulatorEnv, emulatorPorts } from './lib/emulators.mjs';
 
 const HELP = `Usage: npm run subject -- <command> <patientUid> [options]
 
@@ -60,14 +59,6 @@ function parse(argv) {
   return { command, uid, out: values.out ?? `subject-${uid}.json`, project: values.project };
 }
 
-async function connectTo(project) {
-  if (project?.startsWith('demo-')) {
-    if (!process.env.FIRESTORE_EMULATOR_HOST) Object.assign(process.env, emulatorEnv(emulatorPorts()));
-    process.env.TC_PROJECT_ID = project;
-    return connect({});
-  }
-  return connect({ project });
-}
 
 function operator() {
   try {
@@ -83,7 +74,7 @@ await runCli(async () => {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  const { app, target } = await connectTo(opts.project);
+  const { app, target } = await connect({ project: opts.project });
   const db = admin.firestore().getFirestore(app);
   const auth = admin.auth().getAuth(app);
   const { exportSubject, eraseSubject, SubjectRequestError } = functionsLib('ops/subject');

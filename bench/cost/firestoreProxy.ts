@@ -18,52 +18,20 @@ export interface BrowserOps {
 
 type Message = Record<string, unknown>;
 
-/** The JSON values of a WebChannel response text: each frame is a length line then a JSON array. */
-export function* frames(text: string): Generator<unknown> {
-  let i = 0;
-  while (i < text.length) {
-    const nl = text.indexOf('\n', i);
-    if (nl < 0) return;
-    if (!/^\d+$/.test(text.slice(i, nl).trim())) {
-      i = nl + 1;
-      continue;
-    }
-    // Find the end of the JSON array that follows by matching brackets outside strings.
-    let depth = 0;
-    let inString = false;
-    let j = nl + 1;
-    for (; j < text.length; j++) {
-      const c = text[j];
-      if (inString) {
-        if (c === '\\') j++;
-        else if (c === '"') inString = false;
-      } else if (c === '"') inString = true;
-      else if (c === '[' || c === '{') depth++;
-      else if (c === ']' || c === '}') {
-        depth--;
-        if (depth === 0) break;
-      }
-    }
-    if (depth !== 0) return; // incomplete: wait for more
-    try {
-      yield JSON.parse(text.slice(nl + 1, j + 1));
-    } catch {
-      // not a frame after all
-    }
-    i = j + 1;
-  }
-}
-
-/** How much of a response text is whole frames (the rest waits for the next chunk). */
-function consumed(text: string): number {
-  let end = 0;
+/**
+ * The whole frames at the start of a WebChannel response text (each a length line, then a JSON
+ * array found by matching brackets outside strings), and how much of the text they take: the
+ * rest waits for the next chunk.
+ */
+export function scanFrames(text: string): { frames: unknown[]; consumed: number } {
+  const frames: unknown[] = [];
+  let consumed = 0;
   let i = 0;
   while (i < text.length) {
     const nl = text.indexOf('\n', i);
     if (nl < 0) break;
     if (!/^\d+$/.test(text.slice(i, nl).trim())) {
-      i = nl + 1;
-      end = i;
+      i = consumed = nl + 1;
       continue;
     }
     let depth = 0;
@@ -81,11 +49,15 @@ function consumed(text: string): number {
         if (depth === 0) break;
       }
     }
-    if (depth !== 0) break;
-    i = j + 1;
-    end = i;
+    if (depth !== 0 || j >= text.length) break; // incomplete
+    try {
+      frames.push(JSON.parse(text.slice(nl + 1, j + 1)));
+    } catch {
+      // not a frame after all
+    }
+    i = consumed = j + 1;
   }
-  return end;
+  return { frames, consumed };
 }
 
 /** Every message object inside a frame ([[id, [msg…]], …]). */
@@ -167,8 +139,8 @@ export async function startCountingProxy(firestorePort: number): Promise<Countin
             res.write(chunk);
             if (!counted) return;
             pending += chunk.toString('utf8');
-            const upto = consumed(pending);
-            for (const frame of frames(pending.slice(0, upto))) {
+            const { frames, consumed } = scanFrames(pending);
+            for (const frame of frames) {
               // A new listen session learns its id from the first answer: its targets move there.
               const sid = sessionIdOf(frame);
               if (isListen && sid && !target.searchParams.get('SID') && targets.has('new')) {
@@ -184,7 +156,7 @@ export async function startCountingProxy(firestorePort: number): Promise<Countin
                 }
               }
             }
-            pending = pending.slice(upto);
+            pending = pending.slice(consumed);
           });
           up.on('end', () => res.end());
           up.on('error', () => res.destroy());

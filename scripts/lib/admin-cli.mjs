@@ -62,6 +62,12 @@ async function reachable(hostAndPort) {
  */
 export async function connect({ project }) {
   const { initializeApp, applicationDefault } = admin.app();
+  // A demo- project lives on the emulators; any other id is a real project.
+  if (project?.startsWith('demo-')) {
+    if (!process.env.FIRESTORE_EMULATOR_HOST) Object.assign(process.env, emulatorEnv(emulatorPorts()));
+    process.env.TC_PROJECT_ID = project;
+    project = undefined;
+  }
   if (project) {
     if (!/^[a-z][a-z0-9-]{4,29}$/.test(project)) throw usageError(`"${project}" is not a Firebase project id.`);
     if (process.env.FIREBASE_AUTH_EMULATOR_HOST || process.env.FIRESTORE_EMULATOR_HOST) {
