@@ -45,7 +45,6 @@ function parse(argv) {
   return { consultId, as: values.as.trim().toLowerCase(), project: values.project };
 }
 
-
 await runCli(async () => {
   const opts = parse(process.argv.slice(2));
   if (opts.help) {

@@ -65,7 +65,6 @@ function parse(argv) {
   return { days, json: values.json, chart: values['no-chart'] ? null : values.chart, project: values.project, logs: values.logs ?? [] };
 }
 
-
 async function readInputs(db, sinceMs) {
   const { Timestamp } = admin.firestore();
   const audit = await db.collection('audit').where('action', '==', 'patient.admitted').where('atMs', '>=', sinceMs).get();

@@ -59,7 +59,6 @@ function parse(argv) {
   return { command, uid, out: values.out ?? `subject-${uid}.json`, project: values.project };
 }
 
-
 function operator() {
   try {
     return os.userInfo().username.slice(0, 64);
