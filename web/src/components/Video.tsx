@@ -28,24 +28,32 @@ export function Video({ stream, muted, class: className, label, testId, freeze }
   }, [stream]);
   useEffect(() => {
     if (freeze === undefined || freeze) return;
-    const keep = () => {
+    /** Keeps the picture showing now; false when there is none worth keeping yet. */
+    const keep = (): boolean => {
       const video = ref.current;
       const canvas = kept.current;
-      if (!video || !canvas || video.videoWidth === 0) return;
+      if (!video || !canvas || video.videoWidth === 0) return false;
       // Not a picture of a track that has stopped (its last frames are black): keep the one before.
       const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
-      if (!track || track.readyState !== 'live' || track.muted) return;
+      if (!track || track.readyState !== 'live' || track.muted) return false;
       canvas.width = video.videoWidth;
       canvas.height = video.videoHeight;
       canvas.getContext('2d')?.drawImage(video, 0, 0);
+      return true;
     };
     const timer = setInterval(keep, KEEP_EVERY_MS);
-    // A picture soon after the video starts too: the other side may go away within the first second.
+    // A picture soon after the video starts too: the other side may go away within the first
+    // second. Tried again every KEEP_SOON_MS until there is one (a remote track can start muted).
     const video = ref.current;
     let soon: ReturnType<typeof setTimeout> | undefined;
+    const keepSoon = (tries: number) => {
+      soon = setTimeout(() => {
+        if (!keep() && tries > 1) keepSoon(tries - 1);
+      }, KEEP_SOON_MS);
+    };
     const onPlaying = () => {
       clearTimeout(soon);
-      soon = setTimeout(keep, KEEP_SOON_MS);
+      keepSoon(Math.ceil(KEEP_EVERY_MS / KEEP_SOON_MS));
     };
     video?.addEventListener('playing', onPlaying);
     video?.addEventListener('resize', onPlaying);
