@@ -36,6 +36,19 @@ export function Video({ stream, muted, class: className, label, testId, freeze }
       // Not a picture of a track that has stopped (its last frames are black): keep the one before.
       const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
       if (!track || track.readyState !== 'live' || track.muted) return false;
+      // A sender whose track is stopped or disabled sends black frames before it goes quiet: a
+      // frame that is all but black is not kept over the last real picture.
+      const probe = document.createElement('canvas');
+      probe.width = 16;
+      probe.height = 16;
+      const p = probe.getContext('2d', { willReadFrequently: true });
+      if (p) {
+        p.drawImage(video, 0, 0, 16, 16);
+        const px = p.getImageData(0, 0, 16, 16).data;
+        let sum = 0;
+        for (let i = 0; i < px.length; i += 4) sum += px[i]! + px[i + 1]! + px[i + 2]!;
+        if (sum / (px.length / 4) < 12) return false;
+      }
       canvas.width = video.videoWidth;
       canvas.height = video.videoHeight;
       canvas.getContext('2d')?.drawImage(video, 0, 0);
