@@ -135,17 +135,29 @@ describe('the patient path off the happy road', () => {
     expect(consult['patientProgress']).toBe('withdrawn');
   });
 
-  it('a link already used on another device is explained, with what to do', async () => {
-    const { link } = await scheduledInvite();
-    const first = await launchChromium();
-    const second = await launchChromium();
-    browsers.push(first, second);
-    const owner = await first.newPage();
-    await owner.goto(link);
-    await owner.locator('[data-screen="consent"]').waitFor(LONG);
-    const other = await second.newPage();
+  it('a link opened by a scanner or a preview binds nothing; once the patient accepts, another device is told the link is used, with what to do', async () => {
+    const { consultId, link } = await scheduledInvite();
+    const scanner = await launchChromium();
+    const patient = await launchChromium();
+    browsers.push(scanner, patient);
+    // A scanner (or a chat app's preview) that runs the page: it reaches the consent and leaves.
+    const preview = await scanner.newPage();
+    await preview.goto(link);
+    await preview.locator('[data-screen="consent"]').waitFor(LONG);
+    await preview.getByRole('button', { name: 'Aceitar e continuar' }).waitFor(LONG);
+    expect((await adminDb().collection('consults').doc(consultId).get()).get('patientUid')).toBeNull();
+    await preview.close();
+
+    const owner = await patient.newPage({ viewport: { width: 360, height: 740 } });
+    await consentInPortuguese(owner, link);
+    const consult = (await adminDb().collection('consults').doc(consultId).get()).data()!;
+    expect(consult['patientUid']).toEqual(expect.any(String));
+    expect(consult['patientProgress']).toBe('consented');
+
+    const other = await scanner.newPage();
     await other.goto(link);
     await other.locator('[data-screen="invite-problem"]').waitFor(LONG);
     expect(await other.getByRole('alert').textContent()).toContain('Este link já foi usado em outro aparelho');
   });
 });
+

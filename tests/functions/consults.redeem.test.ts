@@ -16,6 +16,7 @@ import {
   consultDoc,
   expectRefusal,
   inviteDoc,
+  look,
   redeem,
   schedule,
   signedInAs,
@@ -46,6 +47,7 @@ describe('redeemInvite', () => {
       durationMinutes: 20,
       consentRecorded: false,
       consentVersion: CONSENT_VERSIONS.patient,
+      bound: true,
     });
     expect(consult).toMatchObject({ patientUid: patient.uid, patientProgress: 'link_opened', status: 'scheduled' });
     expect((await readInvite(consultId)).redeemedBy).toBe(patient.uid);
@@ -55,6 +57,31 @@ describe('redeemInvite', () => {
       actorRole: 'patient',
       context: { reopened: false },
     });
+  });
+
+  it('a look (the page opening, a link scanner, a chat preview) binds nothing and writes nothing; the patient who acts binds it', async () => {
+    const doctor = await clinician();
+    const { consultId, secret } = await schedule(doctor, { patientLabel: 'Maria S.' });
+    const before = await readConsult(consultId);
+    const auditBefore = await auditOf(consultId);
+    const scanner = await anonymousPatient();
+    const seen = await look(scanner, consultId, secret);
+    expect(seen).toMatchObject({ consultId, status: 'scheduled', patientLabel: 'Maria S.', bound: false, consentRecorded: false });
+    // A second look by the same scanner changes nothing either.
+    await look(scanner, consultId, secret);
+    expect(await readConsult(consultId)).toEqual(before);
+    expect((await readInvite(consultId)).redeemedBy).toBeNull();
+    expect(await auditOf(consultId)).toEqual(auditBefore);
+
+    const patient = await anonymousPatient();
+    expect(await look(patient, consultId, secret)).toMatchObject({ bound: false });
+    expect(await redeem(patient, consultId, secret)).toMatchObject({ bound: true });
+    expect((await readConsult(consultId)).patientUid).toBe(patient.uid);
+    // Once bound: the patient's own look says so, anybody else's is refused as taken.
+    expect(await look(patient, consultId, secret)).toMatchObject({ bound: true });
+    await expectRefusal(look(scanner, consultId, secret), 'already-exists', 'invite_taken');
+    // A look with a wrong secret is a guess like any other.
+    await expectRefusal(look(scanner, consultId, wrong(secret)), 'permission-denied', 'invite_invalid');
   });
 
   it('lets the same patient open the link again, keeping their progress and reporting their consent', async () => {

@@ -60,6 +60,11 @@ export function redeem(by: Person, consultId: string, secret: string) {
   return by.session.call('redeemInvite', { consultId, secret });
 }
 
+/** What the patient's page does as it opens: checks the link, binds nothing. */
+export function look(by: Person, consultId: string, secret: string) {
+  return by.session.call('redeemInvite', { consultId, secret, look: true });
+}
+
 /** Expects a callable to fail with this code (and reason, when given): never `internal`. */
 export async function expectRefusal(call: Promise<unknown>, code: string, reason?: string): Promise<FirebaseError & { details?: unknown }> {
   const error = await call.then(

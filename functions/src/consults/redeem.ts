@@ -56,8 +56,9 @@ function assertRedeemable(consult: StoredConsult, invite: StoredInvite, boundToC
   }
 }
 
-function resultOf(consultId: string, consult: StoredConsult, consentRecorded: boolean): RedeemInviteResult {
+function resultOf(consultId: string, consult: StoredConsult, consentRecorded: boolean, bound: boolean): RedeemInviteResult {
   return {
+    bound,
     consultId,
     status: consult.status,
     patientLabel: consult.patientLabel,
@@ -87,12 +88,13 @@ async function reopen(db: Firestore, { data, caller }: CallableContext<RedeemInv
     });
   }
   assertRedeemable(consult, invite, true, nowMs);
-  return resultOf(consultId, consult, (await readConsent(db, db, consultId, caller.uid)).inForce);
+  return resultOf(consultId, consult, (await readConsent(db, db, consultId, caller.uid)).inForce, true);
 }
 
 /**
  * Binds a consult's patient to the first signed-in user who presents the invite's secret; the
- * same user may present it again (reopen). Guessing is refused and counted per user and per
+ * same user may present it again (reopen). With `look`, the right secret only describes the
+ * consult (and refuses an invite bound to someone else); nothing is bound or written. Guessing is refused and counted per user and per
  * address prefix, in the transaction that refuses it, so the counts persist although the call
  * fails. There is no lock on the invite: its secret is 256 random bits, so the limits only bound
  * what guessers cost, and a lock that strangers who know the consult id could trip would refuse
@@ -145,6 +147,9 @@ export async function redeemInviteWith(db: Firestore, clock: Clock, ctx: Callabl
     }
     const boundToCaller = invite.redeemedBy === caller.uid;
     assertRedeemable(consult, invite, boundToCaller, nowMs);
+    // A look at an unbound invite with the right secret writes nothing: the binding waits for
+    // the patient's own action on the page.
+    if (data.look && !boundToCaller) return resultOf(consultId, consult, false, false);
     const consentRecorded = (await readConsent(tx, db, consultId, caller.uid)).inForce;
     if (!boundToCaller) tx.update(inviteRef(db, consultId), { redeemedBy: caller.uid });
     recordChange(db, tx, {
@@ -159,7 +164,7 @@ export async function redeemInviteWith(db: Firestore, clock: Clock, ctx: Callabl
       request,
       details: { reopened: boundToCaller },
     });
-    return resultOf(consultId, consult, consentRecorded);
+    return resultOf(consultId, consult, consentRecorded, true);
   });
 
   if (outcome instanceof AppError) throw outcome;

@@ -32,6 +32,12 @@ export interface StatusResult {
 export interface RedeemInviteRequest {
   consultId: string;
   secret: string;
+  /**
+   * Only look: check the secret and describe the consult, binding nothing. The patient's page
+   * looks when it opens and binds when the patient accepts the consent, so a link scanner or a
+   * chat app's preview that runs the page takes nothing.
+   */
+  look?: boolean;
 }
 export interface RedeemInviteResult {
   consultId: string;
@@ -41,6 +47,8 @@ export interface RedeemInviteResult {
   durationMinutes: number;
   /** True when this patient already has a consent in force (reopened link). */
   consentRecorded: boolean;
+  /** True when the invite is bound to the caller; false after a look at an unbound invite. */
+  bound: boolean;
   /** The consent version the patient must accept (texts: functions/src/consent/texts). */
   consentVersion: string;
 }

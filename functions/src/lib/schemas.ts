@@ -83,6 +83,7 @@ export const zConsultRef = z.strictObject({ consultId: zConsultId }) satisfies z
 export const zRedeemInviteRequest = z.strictObject({
   consultId: zConsultId,
   secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be the key from the invite link (43 characters)'),
+  look: z.boolean().optional(),
 }) satisfies z.ZodType<RedeemInviteRequest>;
 
 // ── identifyPatient, confirmIdentity ─────────────────────────────────────────────────────

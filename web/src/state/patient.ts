@@ -71,7 +71,9 @@ async function redeem({ consultId, secret, phase, uid, invite }: Redemption): Pr
       return;
     }
     if (!reading) phase.value = { step: 'opening', detail: 'redeeming' };
-    const result = await redeemInvite({ consultId, secret });
+    // Only a look: the invite is bound when the patient accepts the consent (see accept), so a
+    // link scanner or a chat preview that runs this page takes nothing.
+    const result = await redeemInvite({ consultId, secret, look: true });
     invite.value = result;
     if (isClosed(result.status)) phase.value = { step: 'closed' };
     else if (result.consentRecorded) phase.value = { step: 'lobby' };
@@ -120,11 +122,17 @@ export function createJoin(consultId: string) {
     try {
       // Accepted while the invite was still being redeemed: record it once that is done.
       await opened;
-      if (!invite.value || phase.peek().step !== 'consent') return;
+      const looked = invite.value;
+      if (!looked || phase.peek().step !== 'consent') return;
+      // The patient's own action binds the invite to this browser's identity.
+      if (!looked.bound) invite.value = await redeemInvite({ consultId, secret: secret! });
       await recordConsent({ consultId, version: text.version, locale: text.locale, textHash: text.textHash, recording });
       phase.value = { step: 'lobby' };
     } catch (err) {
-      if (reasonOf(err) === 'consent_exists') phase.value = { step: 'lobby' };
+      const reason = reasonOf(err);
+      if (reason === 'consent_exists') phase.value = { step: 'lobby' };
+      // Taken on another device, or closed, between the look and the acceptance.
+      else if (reason === 'invite_taken' || reason === 'consult_closed' || reason === 'invite_expired') phase.value = afterFailure(err);
       else consentError.value = describeError(err);
     } finally {
       saving.value = false;
