@@ -19,7 +19,8 @@ import { HOT_PATH_FUNCTIONS } from '../functions/src/lib/warm';
 import { purge } from '../functions/src/ops/purge';
 import { DEFAULT_RETENTION } from '../functions/src/ops/retention';
 import { functionLines } from '../scripts/lib/functionLogs.mjs';
-import { adminDb, createUser } from '../tests/support/admin';
+import { getAuth } from 'firebase-admin/auth';
+import { adminApp, adminDb, createUser } from '../tests/support/admin';
 import { admitAndSee, endConsult, openClinic, readyToAdmit } from '../tests/support/appConsult';
 import { launchChromium } from '../tests/support/browser';
 import { clientSession, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../tests/support/emulators';
@@ -235,7 +236,7 @@ export async function measureCost(): Promise<Metrics> {
   const ended = Date.now();
   const purgeStart = { ...counts };
   for (const at of [ended + DAY, ended + (DEFAULT_RETENTION.statsDays + 1) * DAY, ended + (DEFAULT_RETENTION.clinicalRecordYears * 366 + 1) * DAY]) {
-    await purge(db, fixedClock(at), DEFAULT_RETENTION);
+    await purge(db, fixedClock(at), DEFAULT_RETENTION, getAuth(adminApp()));
   }
   phases.push({ name: 'purge (3 daily runs: signaling, stats, the record after 20 years)', browser: zero(), functions: minus({ ...counts }, purgeStart), calls: 0, billedS: 0 });
   const left = await db.collection('audit').where('consultId', '==', consultId).limit(1).get();

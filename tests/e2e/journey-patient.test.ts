@@ -159,5 +159,30 @@ describe('the patient path off the happy road', () => {
     await other.locator('[data-screen="invite-problem"]').waitFor(LONG);
     expect(await other.getByRole('alert').textContent()).toContain('Este link já foi usado em outro aparelho');
   });
-});
 
+  it('two patients sharing one phone get an identity each, and the first can still come back to her own consult', async () => {
+    const mother = await scheduledInvite();
+    const son = await scheduledInvite();
+    const phone = await launchChromium();
+    browsers.push(phone);
+    // One browser profile, one tab after another, as on a family phone.
+    const context = await phone.newContext({ viewport: { width: 360, height: 740 } });
+    const first = await context.newPage();
+    await consentInPortuguese(first, mother.link);
+    await first.close();
+    const second = await context.newPage();
+    await consentInPortuguese(second, son.link);
+    await second.close();
+    const uidOf = async (consultId: string) => (await adminDb().collection('consults').doc(consultId).get()).get('patientUid') as string;
+    const motherUid = await uidOf(mother.consultId);
+    expect(motherUid).toEqual(expect.any(String));
+    expect(await uidOf(son.consultId)).toEqual(expect.any(String));
+    expect(await uidOf(son.consultId)).not.toBe(motherUid);
+
+    // Back to the first link: her own identity, her consent in force, straight to the device check.
+    const again = await context.newPage();
+    await again.goto(mother.link);
+    await again.locator('[data-screen="device-check"]').waitFor(LONG);
+    expect(await uidOf(mother.consultId)).toBe(motherUid);
+  });
+});

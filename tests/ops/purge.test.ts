@@ -1,3 +1,4 @@
+import type { Auth } from 'firebase-admin/auth';
 import type { Firestore } from 'firebase-admin/firestore';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, type ChainedFields } from '../../functions/src/audit/chain';
@@ -23,13 +24,14 @@ async function consult(db: Firestore, id: string) {
 // Each describe gets its own project: purge looks at the whole database.
 describe('purge: consults nobody closed', () => {
   let db: Firestore;
-  beforeAll(() => { db = isolatedProject('purge-expire').db; });
+  let auth: Auth;
+  beforeAll(() => { ({ db, auth } = isolatedProject('purge-expire')); });
 
   it('ends an open consult 24 h after its scheduled end as expired, with its audit entry on the consult chain', async () => {
     const id = await seedConsult(db, { status: 'waiting', scheduledForMs: NOW - 25 * HOUR, durationMinutes: 30 });
     await seedAudit(db, id, 'consult.scheduled', NOW - 2 * DAY, { uid: 'clinician-1', role: 'clinician' });
 
-    const result = await purge(db, clock(), DEFAULT_RETENTION);
+    const result = await purge(db, clock(), DEFAULT_RETENTION, auth);
 
     expect(result.consultsExpired).toBe(1);
     const after = (await consult(db, id))!;
@@ -44,10 +46,10 @@ describe('purge: consults nobody closed', () => {
   it('leaves a consult open until its scheduled end plus the grace period has passed', async () => {
     // Started 25 h ago but lasts 2 h: its end was 23 h ago.
     const id = await seedConsult(db, { status: 'admitted', scheduledForMs: NOW - 25 * HOUR, durationMinutes: 120 });
-    await purge(db, clock(), DEFAULT_RETENTION);
+    await purge(db, clock(), DEFAULT_RETENTION, auth);
     expect((await consult(db, id))!.status).toBe('admitted');
 
-    await purge(db, fixedClock(NOW + 2 * HOUR), DEFAULT_RETENTION);
+    await purge(db, fixedClock(NOW + 2 * HOUR), DEFAULT_RETENTION, auth);
     expect((await consult(db, id))!).toMatchObject({ status: 'ended', endReason: 'expired' });
   });
 
@@ -56,7 +58,7 @@ describe('purge: consults nobody closed', () => {
     const startedAt = ts(NOW - 26 * HOUR + 60_000);
     await db.doc(`consults/${id}`).update({ recording: { id: 'rec-0123456789', on: true, startedAt, stoppedAt: null, closed: false } });
 
-    await purge(db, clock(), DEFAULT_RETENTION);
+    await purge(db, clock(), DEFAULT_RETENTION, auth);
 
     const after = (await consult(db, id))!;
     expect(after).toMatchObject({ status: 'ended', endReason: 'expired', recording: { id: 'rec-0123456789', on: false, startedAt, closed: false } });
@@ -67,16 +69,17 @@ describe('purge: consults nobody closed', () => {
 
   it('honours a shorter grace period from the params', async () => {
     const id = await seedConsult(db, { status: 'scheduled', scheduledForMs: NOW - 3 * HOUR, durationMinutes: 30 });
-    await purge(db, clock(), DEFAULT_RETENTION);
+    await purge(db, clock(), DEFAULT_RETENTION, auth);
     expect((await consult(db, id))!.status).toBe('scheduled');
-    await purge(db, clock(), { ...DEFAULT_RETENTION, abandonedAfterHours: 2 });
+    await purge(db, clock(), { ...DEFAULT_RETENTION, abandonedAfterHours: 2 }, auth);
     expect((await consult(db, id))!.status).toBe('ended');
   });
 });
 
 describe('purge: signaling and invites', () => {
   let db: Firestore;
-  beforeAll(() => { db = isolatedProject('purge-signaling').db; });
+  let auth: Auth;
+  beforeAll(() => { ({ db, auth } = isolatedProject('purge-signaling')); });
 
   it('removes the signaling documents of ended and cancelled consults and keeps those of live calls', async () => {
     const ended = await seedConsult(db, { status: 'ended', scheduledForMs: NOW - HOUR });
@@ -87,7 +90,7 @@ describe('purge: signaling and invites', () => {
       await seedPeer(db, id, 'patient-1');
     }
 
-    const result = await purge(db, clock(), DEFAULT_RETENTION);
+    const result = await purge(db, clock(), DEFAULT_RETENTION, auth);
 
     expect(result.signalingDeleted).toBe(4);
     expect((await db.collection(`consults/${ended}/peers`).get()).size).toBe(0);
@@ -103,7 +106,7 @@ describe('purge: signaling and invites', () => {
     await seedInvite(db, redeemed, NOW - DAY, 'patient-1');
     await seedInvite(db, valid, NOW + 2 * DAY, null);
 
-    const result = await purge(db, clock(), DEFAULT_RETENTION);
+    const result = await purge(db, clock(), DEFAULT_RETENTION, auth);
 
     expect(result.invitesDeleted).toBe(1);
     expect((await db.doc(`consults/${expired}/private/invite`).get()).exists).toBe(false);
@@ -114,12 +117,13 @@ describe('purge: signaling and invites', () => {
 
 describe('purge: rate-limit counters', () => {
   let db: Firestore;
-  beforeAll(() => { db = isolatedProject('purge-limits').db; });
+  let auth: Auth;
+  beforeAll(() => { ({ db, auth } = isolatedProject('purge-limits')); });
 
   it('deletes counters whose window has passed and keeps running ones', async () => {
     await db.doc('rateLimits/redeem-failures_old').set({ count: 3, windowStartMs: NOW - 2 * HOUR, expiresAt: ts(NOW - HOUR) });
     await db.doc('rateLimits/redeem-failures_running').set({ count: 1, windowStartMs: NOW - 60_000, expiresAt: ts(NOW + HOUR) });
-    const result = await purge(db, clock(), DEFAULT_RETENTION);
+    const result = await purge(db, clock(), DEFAULT_RETENTION, auth);
     expect(result.rateLimitsDeleted).toBe(1);
     expect((await db.collection('rateLimits').get()).docs.map((d) => d.id)).toEqual(['redeem-failures_running']);
   });
@@ -127,7 +131,8 @@ describe('purge: rate-limit counters', () => {
 
 describe('purge: call stats', () => {
   let db: Firestore;
-  beforeAll(() => { db = isolatedProject('purge-stats').db; });
+  let auth: Auth;
+  beforeAll(() => { ({ db, auth } = isolatedProject('purge-stats')); });
 
   it('deletes call stats older than the stats retention, in batches, and keeps younger ones', async () => {
     const old = await seedConsult(db, { status: 'ended', scheduledForMs: NOW - 100 * DAY });
@@ -138,20 +143,21 @@ describe('purge: call stats', () => {
     await writer.close();
     await seedStats(db, recent, 'patient-1', NOW - 80 * DAY);
 
-    const result = await purge(db, clock(), DEFAULT_RETENTION);
+    const result = await purge(db, clock(), DEFAULT_RETENTION, auth);
 
     expect(result.statsDeleted).toBe(450);
     expect((await db.collection(`consults/${old}/stats`).get()).size).toBe(0);
     expect((await db.collection(`consults/${recent}/stats`).get()).size).toBe(1);
 
-    const shorter = await purge(db, clock(), { ...DEFAULT_RETENTION, statsDays: 30 });
+    const shorter = await purge(db, clock(), { ...DEFAULT_RETENTION, statsDays: 30 }, auth);
     expect(shorter.statsDeleted).toBe(1);
   });
 });
 
 describe('purge: the clinical record', () => {
   let db: Firestore;
-  beforeAll(() => { db = isolatedProject('purge-record').db; });
+  let auth: Auth;
+  beforeAll(() => { ({ db, auth } = isolatedProject('purge-record')); });
 
   it('keeps consults, consents and audit entries for 20 years and removes them, whole, after that', async () => {
     const twentyOneYears = yearsBefore(NOW, 21);
@@ -167,7 +173,7 @@ describe('purge: the clinical record', () => {
       await seedMedia(db, id, 'photo-0123456789', at);
     }
 
-    const result = await purge(db, clock(), DEFAULT_RETENTION);
+    const result = await purge(db, clock(), DEFAULT_RETENTION, auth);
 
     expect(result).toMatchObject({ recordsDeleted: 1, auditEntriesDeleted: 2, recordsKept: 1 });
     expect(await consult(db, gone)).toBeUndefined();
@@ -186,7 +192,7 @@ describe('purge: the clinical record', () => {
 
   it('never removes an open consult, however old', async () => {
     const open = await seedConsult(db, { status: 'scheduled', scheduledForMs: yearsBefore(NOW, 25), durationMinutes: 30 });
-    await purge(db, clock(), DEFAULT_RETENTION);
+    await purge(db, clock(), DEFAULT_RETENTION, auth);
     // It was abandoned, so it is ended now — and kept for the next 20 years.
     expect((await consult(db, open))!).toMatchObject({ status: 'ended', endReason: 'expired' });
   });
@@ -194,15 +200,16 @@ describe('purge: the clinical record', () => {
 
 describe('purge: its own audit trail', () => {
   let db: Firestore;
-  beforeAll(() => { db = isolatedProject('purge-audit').db; });
+  let auth: Auth;
+  beforeAll(() => { ({ db, auth } = isolatedProject('purge-audit')); });
 
   it('records every run on the system chain with what it removed, and a second run finds nothing to do', async () => {
     const id = await seedConsult(db, { status: 'ended', scheduledForMs: NOW - HOUR });
     await seedPeer(db, id, 'patient-1');
     await seedStats(db, id, 'patient-1', NOW - 200 * DAY);
 
-    const first = await purge(db, clock(), DEFAULT_RETENTION);
-    const second = await purge(db, fixedClock(NOW + DAY), DEFAULT_RETENTION);
+    const first = await purge(db, clock(), DEFAULT_RETENTION, auth);
+    const second = await purge(db, fixedClock(NOW + DAY), DEFAULT_RETENTION, auth);
 
     expect(first).toMatchObject({ signalingDeleted: 1, statsDeleted: 1 });
     const { recordsKept, ...removed } = second;
@@ -214,5 +221,38 @@ describe('purge: its own audit trail', () => {
     const runs = system.sort((a, b) => a.seq - b.seq);
     expect(runs.map((e) => [e.action, e.actorRole, e.atMs])).toEqual([['purge.run', 'system', NOW], ['purge.run', 'system', NOW + DAY]]);
     expect(runs[0]!.context).toMatchObject({ signalingDeleted: 1, statsDeleted: 1, statsDays: 90, clinicalRecordYears: 20 });
+  });
+});
+
+describe('purge: anonymous accounts', () => {
+  let db: Firestore;
+  let auth: Auth;
+  beforeAll(() => { ({ db, auth } = isolatedProject('purge-accounts')); });
+
+  const exists = async (uid: string) => auth.getUser(uid).then(() => true, () => false);
+
+  it('deletes an idle anonymous account bound to no open consult (its consult closed, or the link only looked at), and keeps the rest', async () => {
+    // Patients' identities are anonymous: an account with no provider, e-mail or phone.
+    const ended = (await auth.createUser({})).uid;
+    const waiting = (await auth.createUser({})).uid;
+    const looked = (await auth.createUser({})).uid;
+    const staff = (await auth.createUser({ email: `staff-${Date.now()}@clinic.test`, password: 'senha-segura-123' })).uid;
+    await seedConsult(db, { status: 'ended', scheduledForMs: Date.now() - 2 * HOUR, patientUid: ended });
+    const open = await seedConsult(db, { status: 'waiting', scheduledForMs: Date.now() + 30 * DAY, patientUid: waiting });
+
+    // The same day, a patient may still be on the page: nothing goes.
+    const sameDay = await purge(db, fixedClock(Date.now() + HOUR), DEFAULT_RETENTION, auth);
+    expect(sameDay.anonymousAccountsDeleted).toBe(0);
+
+    const later = await purge(db, fixedClock(Date.now() + 2 * DAY), DEFAULT_RETENTION, auth);
+    expect(later.anonymousAccountsDeleted).toBe(2);
+    expect(await exists(ended)).toBe(false);
+    expect(await exists(looked)).toBe(false);
+    expect(await exists(waiting)).toBe(true);
+    expect(await exists(staff)).toBe(true);
+    // The record keeps the uid; only the account is gone.
+    expect((await consult(db, open))?.patientUid).toBe(waiting);
+    const runs = (await chainOf(db, null)).filter((e) => e.action === 'purge.run').map((e) => e.context as { anonymousAccountsDeleted: number });
+    expect(runs.map((r) => r.anonymousAccountsDeleted).sort()).toEqual([0, 2]);
   });
 });

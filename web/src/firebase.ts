@@ -1,11 +1,13 @@
 // The Firebase app every screen shares. Only Auth and Functions load up front: the patient's
 // path must stay small until consent, so Firestore comes later through `./db`.
-import { initializeApp } from 'firebase/app';
+import { getApps, initializeApp, type FirebaseApp, type FirebaseOptions } from 'firebase/app';
 import {
   browserLocalPersistence,
   connectAuthEmulator,
   indexedDBLocalPersistence,
   initializeAuth,
+  type Auth,
+  type User,
 } from 'firebase/auth';
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from 'firebase/functions';
 import { withRetry } from './retry';
@@ -39,23 +41,50 @@ export function hostPort(value: string): { host: string; port: number } {
   return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
 }
 
-export const app = initializeApp({
+const options: FirebaseOptions = {
   apiKey: env.VITE_FIREBASE_API_KEY || 'demo-key',
   authDomain: env.VITE_FIREBASE_AUTH_DOMAIN || `${PROJECT_ID}.firebaseapp.com`,
   projectId: PROJECT_ID,
   appId: env.VITE_FIREBASE_APP_ID || undefined,
-});
+};
 
-// initializeAuth without a popup/redirect resolver keeps that code out of the bundle: we sign
-// in with email + password and anonymously only.
-export const auth = initializeAuth(app, {
-  persistence: [indexedDBLocalPersistence, browserLocalPersistence],
-});
+/**
+ * The consult an invite page is for, from its path (/join/{consultId}); null elsewhere. The
+ * patient's page has an app of its own per consult, so that each invite gets its own anonymous
+ * identity, kept on the device under that consult's name: two patients sharing a family phone
+ * never share a uid (nor each other's consents, export or erasure), one patient returning to an
+ * earlier consult's link finds that consult's identity, and a patient page never touches the
+ * session of a clinician signed in on the same browser.
+ */
+export const INVITE_CONSULT: string | null = /^\/join\/([A-Za-z0-9_-]{1,64})\/?$/.exec(location.pathname)?.[1] ?? null;
+
+export const app = initializeApp(options, INVITE_CONSULT ? `invite-${INVITE_CONSULT}` : undefined);
+
+/** Auth with the persistence every page uses (initializeAuth without a popup/redirect resolver
+ * keeps that code out of the bundle: we sign in with email + password and anonymously only). */
+function authOf(of: FirebaseApp): Auth {
+  const made = initializeAuth(of, { persistence: [indexedDBLocalPersistence, browserLocalPersistence] });
+  if (emulators) connectAuthEmulator(made, `http://${emulators.auth}`, { disableWarnings: true });
+  return made;
+}
+
+export const auth = authOf(app);
+
+/**
+ * The anonymous identity an earlier version of the invite page kept in the default app (then one
+ * per device, whatever the invite). Read only on an invite page with no identity of its own yet,
+ * so that a patient who accepted before that change is not locked out of their own consult.
+ */
+export async function identityOfEarlierVersion(): Promise<User | null> {
+  if (!INVITE_CONSULT) return null;
+  const earlier = authOf(getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp(options));
+  await earlier.authStateReady();
+  return earlier.currentUser?.isAnonymous ? earlier.currentUser : null;
+}
 
 export const functions = getFunctions(app, FUNCTIONS_REGION);
 
 if (emulators) {
-  connectAuthEmulator(auth, `http://${emulators.auth}`, { disableWarnings: true });
   const fn = hostPort(emulators.functions);
   connectFunctionsEmulator(functions, fn.host, fn.port);
 }

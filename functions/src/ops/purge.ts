@@ -1,3 +1,4 @@
+import type { Auth, UserRecord } from 'firebase-admin/auth';
 import { Timestamp, type DocumentReference, type Firestore, type Query, type QueryDocumentSnapshot } from 'firebase-admin/firestore';
 import { appendSystemAudit } from '../audit/append';
 import { transition } from '../consults/status';
@@ -37,6 +38,11 @@ export interface PurgeResult {
   auditEntriesDeleted: number;
   /** Rate-limit counters (rateLimits/*) whose window has passed. */
   rateLimitsDeleted: number;
+  /**
+   * Anonymous accounts (patients' identities, one per invite) idle for a day and bound to no
+   * open consult: their consult is closed, or the link was only looked at.
+   */
+  anonymousAccountsDeleted: number;
   /**
    * Closed consults still inside the clinical-record retention, kept whole: the consult with the
    * patient's identification, consents, the clinical note and addenda, the wound photos' and
@@ -191,11 +197,49 @@ async function deleteRecordsPastRetention(db: Firestore, nowMs: number, retentio
   return { records, auditEntries };
 }
 
+/** An anonymous account needs a day without use before it goes: a patient on the page keeps theirs. */
+export const ANONYMOUS_IDLE_MS = DAY;
+
+function idleAnonymous(user: UserRecord, nowMs: number): boolean {
+  if (user.providerData.length > 0 || user.email || user.phoneNumber) return false;
+  const created = Date.parse(user.metadata.creationTime);
+  const lastUsed = Math.max(created, Date.parse(user.metadata.lastRefreshTime ?? '') || 0, Date.parse(user.metadata.lastSignInTime) || 0);
+  return Number.isFinite(created) && nowMs - lastUsed >= ANONYMOUS_IDLE_MS;
+}
+
+/**
+ * Deletes the anonymous accounts nobody needs any more. Each patient's identity is made for one
+ * invite (web/src/firebase.ts), so an account bound to no open consult serves nothing: its consult
+ * is closed (the record keeps its uid, not the account), or the page was opened and never
+ * accepted (a scanner, a preview, a patient who went away; the page makes a new one if they come
+ * back). Staff accounts have a provider and are never touched.
+ */
+async function deleteIdleAnonymousAccounts(db: Firestore, auth: Auth, nowMs: number): Promise<number> {
+  let deleted = 0;
+  let pageToken: string | undefined;
+  do {
+    const page = await auth.listUsers(1000, pageToken);
+    pageToken = page.pageToken;
+    const idle: string[] = [];
+    for (const user of page.users) {
+      if (!idleAnonymous(user, nowMs)) continue;
+      // One uid is bound to one consult: the filter on status stays in code, needing no index.
+      const bound = await consultsCollection(db).where('patientUid', '==', user.uid).select('status').get();
+      if (!bound.docs.some((d) => OPEN.includes(d.get('status') as ConsultStatus))) idle.push(user.uid);
+    }
+    if (idle.length > 0) {
+      const outcome = await auth.deleteUsers(idle);
+      deleted += outcome.successCount;
+    }
+  } while (pageToken);
+  return deleted;
+}
+
 /**
  * The daily retention run. Each step is idempotent, so a run cut short by a timeout is
  * finished by the next one. The run itself is recorded on the system audit chain.
  */
-export async function purge(db: Firestore, clock: Clock, retention: Retention): Promise<PurgeResult> {
+export async function purge(db: Firestore, clock: Clock, retention: Retention, accounts: Auth): Promise<PurgeResult> {
   const nowMs = clock.now();
   const consultsExpired = await expireAbandoned(db, nowMs, retention);
   const signalingDeleted = await deleteClosedSignaling(db);
@@ -203,6 +247,7 @@ export async function purge(db: Firestore, clock: Clock, retention: Retention): 
   const statsDeleted = await deleteOldStats(db, nowMs, retention);
   const { records, auditEntries } = await deleteRecordsPastRetention(db, nowMs, retention);
   const rateLimitsDeleted = await deleteExpiredRateLimits(db, nowMs);
+  const anonymousAccountsDeleted = await deleteIdleAnonymousAccounts(db, accounts, nowMs);
   const recordsKept = (await consultsCollection(db).where('status', 'in', CLOSED).count().get()).data().count;
   const result: PurgeResult = {
     consultsExpired,
@@ -212,6 +257,7 @@ export async function purge(db: Firestore, clock: Clock, retention: Retention): 
     recordsDeleted: records,
     auditEntriesDeleted: auditEntries,
     rateLimitsDeleted,
+    anonymousAccountsDeleted,
     recordsKept,
   };
   await appendSystemAudit(db, {

@@ -1,3 +1,4 @@
+import { getAuth } from 'firebase-admin/auth';
 import { onSchedule } from 'firebase-functions/v2/scheduler';
 import { systemClock } from '../lib/clock';
 import { firestore } from '../lib/firebase';
@@ -11,7 +12,7 @@ export const purgeExpired = onSchedule(
   async () => {
     const started = Date.now();
     try {
-      const result = await purge(firestore(), systemClock, retentionFromParams());
+      const result = await purge(firestore(), systemClock, retentionFromParams(), getAuth());
       logOutcome({ fn: 'purgeExpired', outcome: 'ok', ms: Date.now() - started, figures: { ...result } });
     } catch (error) {
       logOutcome({ fn: 'purgeExpired', outcome: 'error', reason: 'purge_failed', ms: Date.now() - started });

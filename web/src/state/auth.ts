@@ -6,9 +6,10 @@ import {
   signInAnonymously,
   signInWithEmailAndPassword,
   signOut as firebaseSignOut,
+  updateCurrentUser,
   type User,
 } from 'firebase/auth';
-import { auth } from '../firebase';
+import { auth, identityOfEarlierVersion } from '../firebase';
 
 export interface Session {
   uid: string;
@@ -61,14 +62,30 @@ export async function signInClinician(email: string, password: string): Promise<
   return s;
 }
 
-/** The patient's identity: reuses the anonymous user of an earlier visit on this device. */
-export async function ensurePatientUser(): Promise<string> {
+/**
+ * The patient's identity for this invite: the anonymous user this consult's page made on this
+ * device before (each invite page has an Auth of its own, web/src/firebase.ts), or a new one.
+ * `earlier`, when given, is tried first for a page with no identity yet: it says whether a user
+ * kept by an earlier version of the page is the one this invite is bound to.
+ */
+export async function ensurePatientUser(earlier?: (user: User) => Promise<boolean>): Promise<string> {
   await auth.authStateReady();
   const current = auth.currentUser;
   if (current?.isAnonymous) return current.uid;
   if (current) await firebaseSignOut(auth);
+  const kept = earlier ? await identityOfEarlierVersion() : null;
+  if (kept && earlier) {
+    await updateCurrentUser(auth, kept);
+    if (await earlier(kept).catch(() => false)) return kept.uid;
+  }
   const cred = await signInAnonymously(auth);
   return cred.user.uid;
+}
+
+/** A new identity for this invite, when the one kept on the device was deleted (its account purged). */
+export async function renewPatientUser(): Promise<string> {
+  await firebaseSignOut(auth);
+  return (await signInAnonymously(auth)).user.uid;
 }
 
 export function signOut(): Promise<void> {

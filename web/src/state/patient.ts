@@ -4,7 +4,7 @@ import { signal, type Signal } from '@preact/signals';
 import type { RedeemInviteResult } from '../../../functions/src/lib/api';
 import { callable } from '../firebase';
 import { locale } from '../i18n';
-import { ensurePatientUser } from './auth';
+import { ensurePatientUser, renewPatientUser } from './auth';
 import { loadConsent, type LoadedConsent } from './consent';
 import { isClosed } from './consult';
 import { describeError, reasonOf } from './errors';
@@ -62,8 +62,13 @@ interface Redemption {
 async function redeem({ consultId, secret, phase, uid, invite }: Redemption): Promise<void> {
   const reading = phase.peek().step === 'consent';
   if (!reading) phase.value = { step: 'opening', detail: 'signing-in' };
+  // Only a look: the invite is bound when the patient accepts the consent (see accept), so a
+  // link scanner or a chat preview that runs this page takes nothing.
+  const look = () => redeemInvite({ consultId, secret, look: true });
   try {
-    uid.value = await ensurePatientUser();
+    let looked: RedeemInviteResult | null = null;
+    // An identity kept by an earlier version of this page is this invite's only if it is bound to it.
+    uid.value = await ensurePatientUser(async () => (looked = await look()).bound);
     // Back after a reload during the call: this tab redeemed and consented already; the lobby
     // goes straight back in (the rules still decide what this user may read).
     if (!reading && rememberedCall(consultId, uid.value)) {
@@ -71,9 +76,16 @@ async function redeem({ consultId, secret, phase, uid, invite }: Redemption): Pr
       return;
     }
     if (!reading) phase.value = { step: 'opening', detail: 'redeeming' };
-    // Only a look: the invite is bound when the patient accepts the consent (see accept), so a
-    // link scanner or a chat preview that runs this page takes nothing.
-    const result = await redeemInvite({ consultId, secret, look: true });
+    let result: RedeemInviteResult;
+    try {
+      result = looked && (looked as RedeemInviteResult).bound ? looked : await look();
+    } catch (err) {
+      // The identity kept on this device no longer exists (the daily purge deletes unused ones):
+      // a new one for this invite, and the look again.
+      if (reasonOf(err) !== 'unauthenticated') throw err;
+      uid.value = await renewPatientUser();
+      result = await look();
+    }
     invite.value = result;
     if (isClosed(result.status)) phase.value = { step: 'closed' };
     else if (result.consentRecorded) phase.value = { step: 'lobby' };
