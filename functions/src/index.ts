@@ -4,6 +4,7 @@ import { warmOnStart } from './lib/warm';
 export { health } from './ops/health';
 export { purgeExpired } from './ops/purgeExpired';
 export { anchorAuditChains } from './audit/anchorDaily';
+export { beforeAccountCreated } from './auth/signUp';
 export { recordConsent } from './consent/record';
 export { withdrawConsent } from './consent/withdraw';
 export { scheduleConsult } from './consults/schedule';

@@ -71,7 +71,7 @@ export function webOutDir(ports) {
   return ports.offset === 0 ? 'dist' : `dist-offset-${ports.offset}`;
 }
 
-/** firebase.json as-is, or a copy with every port (and the CSP's emulator ports) shifted. */
+/** firebase.json as-is, or a copy with every port shifted (the page's CSP, with the emulators' ports, is written by the web build: web/csp.ts). */
 function configFor(ports) {
   const file = path.join(ROOT, 'firebase.json');
   if (ports.offset === 0) return file;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser';
-import { hostingOrigin } from '../support/emulators';
+import { authHost, firestoreHost, functionsOrigin, hostingOrigin } from '../support/emulators';
 
 describe('the app served by Hosting', () => {
   let browser: Browser;
@@ -20,5 +20,10 @@ describe('the app served by Hosting', () => {
     expect(headers['referrer-policy']).toBe('no-referrer');
     await expect(page.locator('#app')).toBeDefined();
     expect(await page.title()).toBe('Teleconsulta');
+    // The page's own policy, written by the build for these emulators: their addresses, no wildcard.
+    const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    for (const origin of [`http://${authHost()}`, `http://${firestoreHost()}`, functionsOrigin()]) expect(policy).toContain(origin);
+    expect(policy).toContain("default-src 'self'");
+    expect(policy).not.toContain('*');
   });
 });

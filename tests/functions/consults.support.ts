@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import type { ScheduleConsultRequest, ScheduleConsultResult } from '../../functions/src/lib/api';
 import type { AuditEntry, ConsentDoc, ConsultDoc } from '../../functions/src/lib/model';
 import { adminDb, createUser } from '../support/admin';
-import { PROJECT_ID, REGION, clientSession, functionsOrigin, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../support/emulators';
+import { PROJECT_ID, REGION, appCheckHeader, clientSession, functionsOrigin, signInAnonymousPatient, signInWithPassword, type ClientSession } from '../support/emulators';
 import { CONSENT_VERSIONS } from '../../functions/src/consent/versions';
 
 export interface Person {
@@ -149,7 +149,7 @@ export async function arrangeWithdrawal(consultId: string, uid: string): Promise
 export async function rawCall(name: string, body: string, idToken: string | null, headers: Record<string, string> = {}): Promise<{ status: number; json: { error?: { status: string; message: string; details?: { reason?: string } }; result?: unknown } }> {
   const response = await fetch(`${functionsOrigin()}/${PROJECT_ID}/${REGION}/${name}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(idToken ? { authorization: `Bearer ${idToken}` } : {}), ...headers },
+    headers: { 'content-type': 'application/json', ...appCheckHeader(), ...(idToken ? { authorization: `Bearer ${idToken}` } : {}), ...headers },
     body,
   });
   return { status: response.status, json: await response.json() };

@@ -1,6 +1,7 @@
 // Callables over plain HTTP, as the callable protocol has them, and id tokens from the Auth emulator:
 // what the sweep and the load test send their payloads with.
 import { FUNCTIONS_REGION } from '../../functions/src/lib/api';
+import { emulatorAppCheckToken } from '../../web/src/appCheck';
 
 export interface CallableAnswer {
   httpStatus: number;
@@ -32,8 +33,9 @@ const ATTEMPTS = 3;
  * itself (no answer, or a 5xx that is not the callable protocol) is sent again; an answer in the
  * callable protocol, `internal` included, is always returned as it came.
  */
-export async function rawCall(name: string, body: string, idToken: string | null): Promise<CallableAnswer> {
+export async function rawCall(name: string, body: string, idToken: string | null, appCheck = true): Promise<CallableAnswer> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (appCheck) headers['X-Firebase-AppCheck'] = emulatorAppCheckToken('demo-app');
   if (idToken) headers['Authorization'] = `Bearer ${idToken}`;
   let lastProblem = '';
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {

@@ -4,6 +4,10 @@ import { connectAuthEmulator, getAuth, signInAnonymously, signInWithEmailAndPass
 import { connectFunctionsEmulator, getFunctions, httpsCallable, type Functions } from 'firebase/functions';
 import { connectFirestoreEmulator, getFirestore, type Firestore } from 'firebase/firestore';
 import { FUNCTIONS_REGION } from '../../functions/src/lib/api';
+import { emulatorAppCheckToken, startAppCheck } from '../../web/src/appCheck';
+
+/** The App Check token the web app sends on the emulators: every callable refuses a request without one. */
+export const appCheckHeader = (): Record<string, string> => ({ 'X-Firebase-AppCheck': emulatorAppCheckToken('demo-app') });
 
 function need(name: string): string {
   const value = process.env[name];
@@ -39,6 +43,8 @@ export function clientSession(): ClientSession {
   const app = initializeApp({ apiKey: 'demo-key', projectId: PROJECT_ID, authDomain: `${PROJECT_ID}.firebaseapp.com` }, `client-${process.pid}-${appCounter++}`);
   const auth = getAuth(app);
   connectAuthEmulator(auth, `http://${authHost()}`, { disableWarnings: true });
+  // As the web app does on the emulators: its callables carry an App Check token.
+  startAppCheck(app, { kind: 'emulators', appId: 'demo-app' });
   const functions = getFunctions(app, REGION);
   const fo = new URL(functionsOrigin());
   connectFunctionsEmulator(functions, fo.hostname, Number(fo.port));

@@ -10,6 +10,7 @@ import {
   type User,
 } from 'firebase/auth';
 import { connectFunctionsEmulator, getFunctions, httpsCallable } from 'firebase/functions';
+import { appCheckSetup, startAppCheck } from './appCheck';
 import { withRetry } from './retry';
 import { FUNCTIONS_REGION as DEPLOYED_REGION, type CallableName, type RequestOf, type ResultOf } from '../../functions/src/lib/api';
 
@@ -81,6 +82,9 @@ export async function identityOfEarlierVersion(): Promise<User | null> {
   await earlier.authStateReady();
   return earlier.currentUser?.isAnonymous ? earlier.currentUser : null;
 }
+
+// Before Functions and Firestore are used, so that their first request already carries the token.
+startAppCheck(app, appCheckSetup({ emulators: emulators !== null, siteKey: env.VITE_RECAPTCHA_SITE_KEY, appId: env.VITE_FIREBASE_APP_ID }));
 
 export const functions = getFunctions(app, FUNCTIONS_REGION);
 

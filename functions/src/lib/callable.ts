@@ -111,7 +111,11 @@ export function callable<N extends CallableName, S extends z.ZodType<RequestOf<N
   handler: (ctx: CallableContext<z.infer<S>>) => Promise<ResultOf<N>>,
   options: CallableOptions = {},
 ) {
-  const fn = onCall({ cors: callableCors(), ...options }, async (request: CallableRequest<unknown>): Promise<ResultOf<N>> => {
+  // App Check on every callable, everywhere: a request that no instance of our app made (a script
+  // with a stolen or anonymous ID token) is refused before the handler runs. In production the
+  // token is reCAPTCHA Enterprise's, verified; the emulators accept the web app's local token
+  // unverified, and still refuse a request without one (README, "App Check").
+  const fn = onCall({ cors: callableCors(), enforceAppCheck: true, ...options }, async (request: CallableRequest<unknown>): Promise<ResultOf<N>> => {
     const started = Date.now();
     let consultId: string | null = null;
     try {
