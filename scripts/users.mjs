@@ -25,8 +25,13 @@ Commands:
                      expired), and disable the account. With --keep-enabled the account stays
                      usable without a role (someone who stays on as staff of another kind); it
                      sees none of its consults either way. The professional details stay.
-  list               Accounts with an e-mail: email, uid, role, registration (anonymous
-                     patients are counted, not listed).
+  second-factor --email E --phone +55DDNNNNNNNNN
+                     Require a code sent by SMS to that phone at every sign-in (multi-factor
+                     authentication), in place of any phone the account had.
+  second-factor --email E --remove
+                     Sign in with the password alone again (a lost phone: remove, then set the new one).
+  list               Accounts with an e-mail: email, uid, role, registration, second factor
+                     (anonymous patients are counted, not listed).
 
 Professional details:
   --name N           As the patient sees it, title included: "Enf. Ana Souza".
@@ -44,7 +49,7 @@ Options:
 Exit codes: 0 done, 1 failed (e.g. no such user), 2 wrong command line.`;
 
 const ROLES = ['clinician', 'admin'];
-const COMMANDS = ['add', 'grant', 'update', 'revoke', 'list'];
+const COMMANDS = ['add', 'grant', 'update', 'revoke', 'second-factor', 'list'];
 const MIN_PASSWORD = 10;
 const PRO_FIELDS = ['name', 'council', 'number', 'uf'];
 const PRO_FLAGS = PRO_FIELDS.map((field) => `--${field}`).join(', ');
@@ -65,6 +70,8 @@ function parse(argv) {
         uf: { type: 'string' },
         project: { type: 'string' },
         'keep-enabled': { type: 'boolean', default: false },
+        phone: { type: 'string' },
+        remove: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -101,7 +108,17 @@ function parse(argv) {
   const needsProfessional = (command === 'add' && values.role === 'clinician') || (command !== 'update' && givenFields.length > 0);
   const professional = needsProfessional ? completeProfessional(given, command) : null;
   if (values['keep-enabled'] && command !== 'revoke') throw usageError('Only revoke takes --keep-enabled.');
-  return { command, email, role: values.role, password: values.password, professional, changes: given, project: values.project, keepEnabled: values['keep-enabled'] };
+  let phone = null;
+  if (command === 'second-factor') {
+    if (values.remove === (values.phone !== undefined)) throw usageError('second-factor needs either --phone +55… or --remove.');
+    if (values.phone !== undefined) {
+      phone = values.phone.replace(/[\s().-]/g, '');
+      if (!/^\+[1-9]\d{7,14}$/.test(phone)) throw usageError(`"${values.phone}" is not a phone number in international form, such as +5511987654321.`);
+    }
+  } else if (values.phone !== undefined || values.remove) {
+    throw usageError('Only second-factor takes --phone or --remove.');
+  }
+  return { command, email, role: values.role, password: values.password, professional, changes: given, project: values.project, keepEnabled: values['keep-enabled'], phone };
 }
 
 let identityModule;
@@ -263,6 +280,29 @@ async function revoke(auth, db, { email, keepEnabled }) {
   );
 }
 
+/** The phone, with all but its last four digits hidden, as the sign-in screen shows it. */
+const maskedPhone = (phone) => `${phone.slice(0, 3)}${'•'.repeat(Math.max(0, phone.length - 7))}${phone.slice(-4)}`;
+
+async function secondFactor(auth, db, { email, phone }) {
+  const user = await userByEmail(auth, email);
+  const before = user.multiFactor?.enrolledFactors ?? [];
+  if (phone === null) {
+    if (!before.length) {
+      console.log(`${email} has no second factor; nothing changed.`);
+      return;
+    }
+    await auth.updateUser(user.uid, { multiFactor: { enrolledFactors: null } });
+    await audit(db, 'second_factor.removed', { targetUid: user.uid });
+    console.log(`${email} (uid ${user.uid}) signs in with the password alone from now.`);
+    return;
+  }
+  await auth.updateUser(user.uid, { multiFactor: { enrolledFactors: [{ uid: 'sms', factorId: 'phone', phoneNumber: phone, displayName: 'SMS' }] } });
+  // Signed-in sessions were made without the code: they end now, so every session has passed it.
+  await auth.revokeRefreshTokens(user.uid);
+  await audit(db, 'second_factor.set', { targetUid: user.uid, phone: maskedPhone(phone) });
+  console.log(`${email} (uid ${user.uid}) now needs a code sent by SMS to ${maskedPhone(phone)} at every sign-in; its open sessions were ended.`);
+}
+
 function registrationOfUser(user) {
   const pro = professionalOfUser(user);
   return pro ? identity().registrationOf(pro) : '-';
@@ -276,15 +316,18 @@ async function list(auth) {
     const page = await auth.listUsers(1000, pageToken);
     for (const user of page.users) {
       if (!user.email) anonymous++;
-      else rows.push({ email: user.email, uid: user.uid, role: roleOf(user) ?? '-', registration: registrationOfUser(user) });
+      else {
+        const phone = user.multiFactor?.enrolledFactors?.find((f) => f.factorId === 'phone')?.phoneNumber;
+        rows.push({ email: user.email, uid: user.uid, role: roleOf(user) ?? '-', registration: registrationOfUser(user), factor: phone ? `SMS ${maskedPhone(phone)}` : '-' });
+      }
     }
     pageToken = page.pageToken;
   } while (pageToken);
   rows.sort((a, b) => a.email.localeCompare(b.email));
   const width = (key, title) => Math.max(title.length, ...rows.map((r) => r[key].length));
-  const [we, wu, wr] = [width('email', 'EMAIL'), width('uid', 'UID'), width('role', 'ROLE')];
-  console.log(`${'EMAIL'.padEnd(we)}  ${'UID'.padEnd(wu)}  ${'ROLE'.padEnd(wr)}  REGISTRATION`);
-  for (const r of rows) console.log(`${r.email.padEnd(we)}  ${r.uid.padEnd(wu)}  ${r.role.padEnd(wr)}  ${r.registration}`);
+  const [we, wu, wr, wg] = [width('email', 'EMAIL'), width('uid', 'UID'), width('role', 'ROLE'), width('registration', 'REGISTRATION')];
+  console.log(`${'EMAIL'.padEnd(we)}  ${'UID'.padEnd(wu)}  ${'ROLE'.padEnd(wr)}  ${'REGISTRATION'.padEnd(wg)}  SECOND FACTOR`);
+  for (const r of rows) console.log(`${r.email.padEnd(we)}  ${r.uid.padEnd(wu)}  ${r.role.padEnd(wr)}  ${r.registration.padEnd(wg)}  ${r.factor}`);
   console.log(`${rows.length} account${rows.length === 1 ? '' : 's'}${anonymous ? `, plus ${anonymous} anonymous patient session${anonymous === 1 ? '' : 's'} not listed` : ''}.`);
 }
 
@@ -301,5 +344,6 @@ await runCli(async () => {
   else if (args.command === 'grant') await grant(auth, db, args);
   else if (args.command === 'update') await update(auth, db, args);
   else if (args.command === 'revoke') await revoke(auth, db, args);
+  else if (args.command === 'second-factor') await secondFactor(auth, db, args);
   else await list(auth);
 });

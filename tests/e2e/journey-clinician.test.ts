@@ -3,9 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { Timestamp } from 'firebase-admin/firestore';
-import { adminDb, createUser } from '../support/admin';
+import { getAuth } from 'firebase-admin/auth';
+import { adminApp, adminDb, createUser } from '../support/admin';
 import { launchChromium } from '../support/browser';
-import { hostingOrigin } from '../support/emulators';
+import { PROJECT_ID, authHost, hostingOrigin } from '../support/emulators';
 
 const LONG = { timeout: 60_000 };
 
@@ -35,6 +36,28 @@ describe('the clinician off the happy road', () => {
     await page.getByRole('heading', { name: 'Consultas' }).waitFor(LONG);
     await page.getByRole('button', { name: 'Sair' }).click();
     await page.getByRole('heading', { name: 'Entrar' }).waitFor(LONG);
+  });
+
+  it('an account with a second factor asks for the code sent by SMS: a wrong one is explained, the right one signs in', async () => {
+    const account = await createUser('clinician', 'mfa');
+    const phone = `+55119${String(Date.now()).slice(-8)}`;
+    await getAuth(adminApp()).updateUser(account.uid, { multiFactor: { enrolledFactors: [{ uid: 'sms', factorId: 'phone', phoneNumber: phone, displayName: 'SMS' }] } });
+    const page = await (await browser.newContext({ viewport: { width: 360, height: 740 } })).newPage();
+    await signIn(page, account.email, account.password);
+    await page.getByRole('heading', { name: 'Código de verificação' }).waitFor(LONG);
+    await page.getByText(/Enviamos um código por SMS para/).waitFor(LONG);
+    // The password alone let nobody in.
+    expect(await page.getByRole('heading', { name: 'Consultas' }).count()).toBe(0);
+    await page.getByLabel('Código de 6 dígitos').fill('000000');
+    await page.getByRole('button', { name: 'Confirmar' }).click();
+    await page.getByRole('alert').getByText('Código incorreto. Confira o SMS e digite de novo.').waitFor(LONG);
+    // The Auth emulator keeps the codes it "sent" where a test can read them.
+    const codes = (await (await fetch(`http://${authHost()}/emulator/v1/projects/${PROJECT_ID}/verificationCodes`)).json()) as { verificationCodes: Array<{ code: string; phoneNumber: string }> };
+    const sent = codes.verificationCodes.filter((c) => c.phoneNumber === phone).at(-1);
+    expect(sent?.code).toMatch(/^\d{6}$/);
+    await page.getByLabel('Código de 6 dígitos').fill(sent!.code);
+    await page.getByRole('button', { name: 'Confirmar' }).click();
+    await page.getByRole('heading', { name: 'Consultas' }).waitFor(LONG);
   });
 
   it('an account without the clinician role is told to ask for access, and sees no consults', async () => {

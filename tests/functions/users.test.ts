@@ -279,10 +279,10 @@ describe('users CLI', { timeout: 180_000 }, () => {
     const { uid } = await getAuth(adminApp()).getUserByEmail(email);
     const run = await users('list');
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^EMAIL\s+UID\s+ROLE\s+REGISTRATION$/m);
+    expect(run.stdout).toMatch(/^EMAIL\s+UID\s+ROLE\s+REGISTRATION\s+SECOND FACTOR$/m);
     const lines = run.stdout.split('\n');
-    expect(lines.find((l) => l.startsWith(email))?.split(/\s+/)).toEqual([email, uid, 'clinician', 'COREN-SP', '123456-ENF']);
-    expect(lines.find((l) => l.startsWith(plain))?.split(/\s+/).slice(2)).toEqual(['admin', '-']);
+    expect(lines.find((l) => l.startsWith(email))?.split(/\s+/)).toEqual([email, uid, 'clinician', 'COREN-SP', '123456-ENF', '-']);
+    expect(lines.find((l) => l.startsWith(plain))?.split(/\s+/).slice(2)).toEqual(['admin', '-', '-']);
   });
 
   it.each([
@@ -294,6 +294,10 @@ describe('users CLI', { timeout: 180_000 }, () => {
     [['add', '--email', 'a@b.example', '--role', 'nurse'], /Invalid role "nurse"/],
     [['add', '--email', 'a@b.example', '--role', 'admin', '--password', 'short'], /at least 10 characters/],
     [['list', '--colour'], /Unknown option/],
+    [['second-factor', '--email', 'a@b.example'], /needs either --phone/],
+    [['second-factor', '--email', 'a@b.example', '--phone', '11 98765-4321'], /international form/],
+    [['second-factor', '--email', 'a@b.example', '--phone', '+5511987654321', '--remove'], /needs either --phone/],
+    [['revoke', '--email', 'a@b.example', '--phone', '+5511987654321'], /Only second-factor takes/],
     [['add', '--email', 'a@b.example', '--role', 'clinician', '--council', 'COREN', '--number', '1', '--uf', 'SP'], /add needs --name/],
     [['add', '--email', 'a@b.example', '--role', 'clinician', '--name', 'Enf. Ana', '--number', '1', '--uf', 'SP'], /add needs --council/],
     [['add', '--email', 'a@b.example', '--role', 'admin', '--name', 'Enf. Ana'], /add needs --council/],
@@ -311,6 +315,28 @@ describe('users CLI', { timeout: 180_000 }, () => {
     const run = await users(...args);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+
+  it('sets and removes a second factor by SMS, ends the sessions made without it, shows it in the list and audits both', async () => {
+    const email = freshEmail('second-factor');
+    await addClinician(email, 'senha-dois-fatores-1');
+    const { uid } = await getAuth(adminApp()).getUserByEmail(email);
+    const set = await users('second-factor', '--email', email, '--phone', '+55 (11) 98765-4321');
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain('now needs a code sent by SMS to +55•••••••4321');
+    const user = await getAuth(adminApp()).getUser(uid);
+    expect(user.multiFactor?.enrolledFactors.map((f) => [f.factorId, (f as { phoneNumber?: string }).phoneNumber])).toEqual([['phone', '+5511987654321']]);
+    expect(Date.parse(user.tokensValidAfterTime!)).toBeGreaterThan(Date.now() - 60_000);
+    const listed = (await users('list')).stdout.split('\n').find((l) => l.startsWith(email));
+    expect(listed?.split(/\s{2,}/).at(-1)).toBe('SMS +55•••••••4321');
+
+    const removed = await users('second-factor', '--email', email, '--remove');
+    expect(removed.stdout).toContain('signs in with the password alone from now');
+    expect((await getAuth(adminApp()).getUser(uid)).multiFactor?.enrolledFactors ?? []).toEqual([]);
+    const entries = (await adminDb().collection('audit').where('consultId', '==', null).where('context.targetUid', '==', uid).get()).docs.map((d) => d.data());
+    expect(entries.map((e) => e['action']).sort()).toEqual(['second_factor.removed', 'second_factor.set', 'user.added']);
+    // The phone is in the audit log masked, never whole.
+    expect(JSON.stringify(entries)).not.toContain('987654321');
   });
 
   it('says when the user does not exist, with exit code 1', async () => {

@@ -1,15 +1,20 @@
 import { useSignal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
 import { t } from '../i18n';
 import { Layout } from '../components/Layout';
-import { ErrorMessage } from '../components/Status';
-import { signInClinician, signOut } from '../state/auth';
+import { ErrorMessage, Loading } from '../components/Status';
+import { signInClinician, signOut, type Session } from '../state/auth';
 import { describeError } from '../state/errors';
+import { codeProblem, secondFactorOf, type SecondFactor } from '../state/secondFactor';
+
+const isClinician = (s: Session) => s.role === 'clinician' || s.role === 'admin';
 
 export function SignIn({ notClinician = false }: { notClinician?: boolean }) {
   const email = useSignal('');
   const password = useSignal('');
   const busy = useSignal(false);
   const error = useSignal<string | null>(null);
+  const factor = useSignal<SecondFactor | null>(null);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -18,13 +23,36 @@ export function SignIn({ notClinician = false }: { notClinician?: boolean }) {
     error.value = null;
     try {
       const s = await signInClinician(email.value, password.value);
-      if (s.role !== 'clinician' && s.role !== 'admin') error.value = t('signin.notClinician');
+      if (!isClinician(s)) error.value = t('signin.notClinician');
     } catch (err) {
-      error.value = describeError(err);
+      // The password was right; the account also wants a code by SMS.
+      const second = secondFactorOf(err);
+      if (second) factor.value = second;
+      else error.value = describeError(err);
     } finally {
       busy.value = false;
     }
   };
+
+  if (factor.value) {
+    return (
+      <Layout>
+        <CodeStep
+          factor={factor.value}
+          onBack={() => {
+            factor.value = null;
+            password.value = '';
+          }}
+          onSignedIn={(s) => {
+            if (!isClinician(s)) {
+              factor.value = null;
+              error.value = t('signin.notClinician');
+            }
+          }}
+        />
+      </Layout>
+    );
+  }
 
   return (
     <Layout>
@@ -50,5 +78,77 @@ export function SignIn({ notClinician = false }: { notClinician?: boolean }) {
         </form>
       </section>
     </Layout>
+  );
+}
+
+function problemText(err: unknown): string {
+  const problem = codeProblem(err);
+  if (problem === 'wrong') return t('signin.codeWrong');
+  if (problem === 'expired') return t('signin.codeExpired');
+  if (problem === 'not-sent') return t('signin.codeNotSent');
+  return describeError(err);
+}
+
+/** The code sent by SMS: sent as the step opens, again on request; confirmed with the form. */
+function CodeStep({ factor, onBack, onSignedIn }: { factor: SecondFactor; onBack: () => void; onSignedIn: (s: Session) => void }) {
+  const code = useSignal('');
+  const sending = useSignal(true);
+  const checking = useSignal(false);
+  const error = useSignal<string | null>(null);
+  const guard = useRef<HTMLDivElement>(null);
+  const input = useRef<HTMLInputElement>(null);
+
+  const send = async () => {
+    if (!guard.current) return;
+    sending.value = true;
+    error.value = null;
+    try {
+      await factor.send(guard.current);
+      input.current?.focus();
+    } catch (err) {
+      error.value = problemText(err);
+    } finally {
+      sending.value = false;
+    }
+  };
+
+  useEffect(() => {
+    void send();
+  }, [factor]);
+
+  const confirm = async (event: Event) => {
+    event.preventDefault();
+    if (checking.value || sending.value) return;
+    checking.value = true;
+    error.value = null;
+    try {
+      onSignedIn(await factor.confirm(code.value));
+    } catch (err) {
+      error.value = problemText(err);
+      input.current?.select();
+    } finally {
+      checking.value = false;
+    }
+  };
+
+  return (
+    <section class="card narrow" aria-labelledby="code-title" data-screen="second-factor">
+      <h1 id="code-title">{t('signin.codeTitle')}</h1>
+      {sending.value ? <Loading label={t('signin.codeSending')} /> : <p class="muted" aria-live="polite">{t('signin.codeSent', { phone: factor.phone })}</p>}
+      <form onSubmit={confirm}>
+        <label for="code">{t('signin.code')}</label>
+        <input id="code" ref={input} name="code" type="text" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]{6,8}" maxLength={8}
+          required value={code.value} onInput={(e) => (code.value = e.currentTarget.value)} />
+        {error.value && <ErrorMessage>{error.value}</ErrorMessage>}
+        <button type="submit" class="button primary" disabled={checking.value || sending.value} aria-busy={checking.value}>
+          {checking.value ? t('signin.codeChecking') : t('signin.codeSubmit')}
+        </button>
+        <div class="row">
+          <button type="button" class="button secondary" disabled={sending.value} onClick={() => void send()}>{t('signin.codeResend')}</button>
+          <button type="button" class="button secondary" onClick={onBack}>{t('signin.codeBack')}</button>
+        </div>
+      </form>
+      <div ref={guard} />
+    </section>
   );
 }

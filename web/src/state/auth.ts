@@ -28,7 +28,7 @@ export const isClinician = computed(() => {
   return role === 'clinician' || role === 'admin';
 });
 
-async function toSession(user: User): Promise<Session> {
+export async function toSession(user: User): Promise<Session> {
   const token = await user.getIdTokenResult();
   const claim = token.claims['role'];
   return {
