@@ -221,6 +221,14 @@ async function grant(auth, db, { email, role, professional }) {
   if (role === 'clinician' && !professional && !current) {
     throw usageError(`${email} has no professional details, which a clinician needs: grant with all of ${PRO_FLAGS}.`);
   }
+  // Sessions are refused when they signed in at or before the revocation's second (auth_time is in
+  // whole seconds): a grant in that same second waits for the next one, so that the sign-in it
+  // allows is not taken for one of the sessions revoked.
+  const revocation = await db.collection('revocations').doc(user.uid).get();
+  const revokedAt = revocation.exists ? revocation.get('atSeconds') : null;
+  if (typeof revokedAt === 'number' && Date.now() < (revokedAt + 1) * 1000) {
+    await new Promise((r) => setTimeout(r, (revokedAt + 1) * 1000 - Date.now() + 20));
+  }
   await auth.setCustomUserClaims(user.uid, { ...(user.customClaims ?? {}), role, ...(professional ? { pro: professional } : {}) });
   // An account disabled by revoke is enabled again with its new role.
   if (user.disabled) await auth.updateUser(user.uid, { disabled: false });
