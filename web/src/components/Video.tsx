@@ -2,7 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 
 /** How often the picture kept for `freeze` is refreshed: cheap, and at most a second old. */
 const KEEP_EVERY_MS = 1000;
-/** After the video starts (or changes size), the first picture is kept this soon: a few frames in, not the first black one. */
+/** Without frame callbacks, the first picture is tried this often after the video starts (or changes size). */
 const KEEP_SOON_MS = 150;
 
 /**
@@ -55,24 +55,38 @@ export function Video({ stream, muted, class: className, label, testId, freeze }
       return true;
     };
     const timer = setInterval(keep, KEEP_EVERY_MS);
-    // A picture soon after the video starts too: the other side may go away within the first
-    // second. Tried again every KEEP_SOON_MS until there is one (a remote track can start muted).
+    // A picture as soon as the video starts too: the other side may go away within the first
+    // second. Tried at every frame shown until one is kept (a remote track can start muted, its
+    // first frames dark); where frame callbacks do not exist, every KEEP_SOON_MS for a second.
     const video = ref.current;
     let soon: ReturnType<typeof setTimeout> | undefined;
+    let frameCallback: number | undefined;
+    const stopSoon = () => {
+      clearTimeout(soon);
+      if (frameCallback !== undefined) video?.cancelVideoFrameCallback(frameCallback);
+      frameCallback = undefined;
+    };
     const keepSoon = (tries: number) => {
       soon = setTimeout(() => {
         if (!keep() && tries > 1) keepSoon(tries - 1);
       }, KEEP_SOON_MS);
     };
+    const keepAtNextFrame = () => {
+      frameCallback = video!.requestVideoFrameCallback(() => {
+        frameCallback = undefined;
+        if (!keep()) keepAtNextFrame();
+      });
+    };
     const onPlaying = () => {
-      clearTimeout(soon);
-      keepSoon(Math.ceil(KEEP_EVERY_MS / KEEP_SOON_MS));
+      stopSoon();
+      if (typeof video?.requestVideoFrameCallback === 'function') keepAtNextFrame();
+      else keepSoon(Math.ceil(KEEP_EVERY_MS / KEEP_SOON_MS));
     };
     video?.addEventListener('playing', onPlaying);
     video?.addEventListener('resize', onPlaying);
     return () => {
       clearInterval(timer);
-      clearTimeout(soon);
+      stopSoon();
       video?.removeEventListener('playing', onPlaying);
       video?.removeEventListener('resize', onPlaying);
     };
