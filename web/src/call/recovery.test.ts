@@ -46,6 +46,23 @@ describe('the recovery policy, on a fake clock', () => {
     expect(r.did('restart-ice')).toEqual([2250, 5250]);
   });
 
+  it('the device changing networks restarts ICE at once on either side, without telling the person of an interruption', () => {
+    for (const role of ['clinician', 'patient'] as const) {
+      const r = recovery(role);
+      r.connectedCall();
+      r.send({ type: 'network-changed' });
+      expect(r.did('restart-ice')).toEqual([0]);
+      expect(r.did('media-interrupted')).toEqual([]);
+      // Media that keeps flowing on the new path: nothing more happens.
+      r.clock.advance(10_000);
+      expect(r.did('restart-ice')).toEqual([0]);
+    }
+    // Alone in the call, there is nobody to reconnect to.
+    const alone = recovery('patient');
+    alone.send({ type: 'connection-replaced' }, { type: 'network-changed' });
+    expect(alone.did('restart-ice')).toEqual([]);
+  });
+
   it('a connection that comes back within the grace costs no restart, and the call shows connected again', () => {
     const r = recovery('clinician');
     r.connectedCall();

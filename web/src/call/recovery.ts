@@ -46,6 +46,8 @@ export type RecoveryEvent =
   /** One getStats sample: whether the connection calls itself connected, and whether received bytes stopped growing. */
   | { type: 'stats'; connected: boolean; stalled: boolean }
   | { type: 'timer'; timer: RecoveryTimer }
+  /** The device's network changed (the browser said so): the path in use may be gone. */
+  | { type: 'network-changed' }
   | { type: 'ended' };
 
 export type RecoveryAction =
@@ -108,6 +110,12 @@ export class RecoveryPolicy {
         return this.onConnection(event.state);
       case 'stats':
         return this.onStats(event.connected, event.stalled);
+      case 'network-changed':
+        // Only this side knows: it restarts at once, whichever side it is. Media that still flows
+        // keeps flowing on the old path until the new one is chosen; if it stalled, retries follow.
+        this.restart();
+        this.armWatchdog();
+        return;
       case 'timer':
         this.armed.delete(event.timer);
         return this.onTimer(event.timer);

@@ -25,6 +25,8 @@ export type { RecoveryTiming } from './recovery';
 export type { CallSession, CallSessionOptions } from './sessionApi';
 
 /** Errors that a connection made afterwards makes untrue. */
+/** Quiet this long after the browser's last network change before ICE restarts on the new network. */
+const NETWORK_SETTLE_MS = 250;
 const CLEARED_BY_CONNECTING = new Set(['ice-failed', 'network', 'turn-credentials-rejected']);
 
 export function createCallSession(opts: CallSessionOptions): CallSession {
@@ -240,7 +242,13 @@ class Session implements CallSession {
 
   private traceConnection(pc: RTCPeerConnection) {
     if (!this.opts.onTrace) return;
-    pc.addEventListener('icecandidate', (ev) => this.trace('local-candidate', { type: ev.candidate?.type ?? 'end' }));
+    pc.addEventListener('icecandidate', (ev) => {
+      this.trace('local-candidate', { type: ev.candidate?.type ?? 'end' });
+      // A server answered our gathering while the call is interrupted: the network is back, and
+      // the signaling should not wait for its own retry to notice.
+      const type = ev.candidate?.type;
+      if ((type === 'srflx' || type === 'relay') && this.state.get() === 'reconnecting') this.opts.signaling.reconnect?.();
+    });
     pc.addEventListener('icecandidateerror', (ev) => {
       const e = ev as RTCPeerConnectionIceErrorEvent;
       this.trace('candidate-error', { code: e.errorCode, url: e.url });
@@ -321,6 +329,34 @@ class Session implements CallSession {
     this.negotiator.start();
     this.statsLoop();
     this.leaveOnPageHide();
+    this.watchNetwork();
+  }
+
+  /**
+   * The device changed networks (Wi-Fi → 4G, a cable unplugged): restart ICE at once on the new
+   * one instead of waiting for media to stall. Chromium says so with `online` and the Network
+   * Information API's `change`; other browsers fall back on the stall detection.
+   */
+  private watchNetwork() {
+    if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return;
+    // A change comes as a burst (the old address goes, the new one comes, then its route): the
+    // restart waits for the burst to end, or its gathering finds no route yet.
+    let settle: unknown = null;
+    const onChange = (ev: Event) => {
+      this.trace('network-change', { cause: ev.type, online: navigator.onLine });
+      if (settle !== null) this.timers.cancel(settle);
+      settle = this.timers.after(NETWORK_SETTLE_MS, () => {
+        settle = null;
+        if (navigator.onLine) this.recovery.handle({ type: 'network-changed' });
+      });
+    };
+    const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
+    window.addEventListener('online', onChange);
+    connection?.addEventListener?.('change', onChange);
+    this.stops.push(() => {
+      window.removeEventListener('online', onChange);
+      connection?.removeEventListener?.('change', onChange);
+    });
   }
 
   /** `goodbye`: what the other side is told; 'away' when the page goes (a reload, a closed tab). */

@@ -1,7 +1,9 @@
 // The Firestore implementation of Signaling: the only file of the engine that knows Firebase.
 import {
   deleteDoc,
+  disableNetwork,
   doc,
+  enableNetwork,
   onSnapshot,
   serverTimestamp,
   setDoc,
@@ -80,6 +82,17 @@ export interface SignalingOptions {
   writesFrom?: Promise<unknown>;
 }
 
+/**
+ * A write the server took this long to acknowledge waited for a connection that was down and is
+ * back. Firestore's streams retry on a backoff of their own (the listen stream 9–10 s after a
+ * 20 s blackout, measured in the network lab): they are reconnected at once, so that the other
+ * side's next offer is heard now rather than then. `reconnect()` does the same when the engine
+ * sees the network back first (its gathering reached the relay again).
+ */
+const STALLED_WRITE_MS = 2000;
+/** At most one reconnection this often. */
+const RECONNECT_EVERY_MS = 10_000;
+
 /** `remoteUid`: the other participant, from the consult document the call model already holds. */
 export function createFirestoreSignaling(db: Firestore, consultId: string, uid: string, remoteUid: string, opts: SignalingOptions = {}): FirestoreSignaling {
   const ownRef = doc(db, 'consults', consultId, 'peers', uid);
@@ -91,6 +104,14 @@ export function createFirestoreSignaling(db: Firestore, consultId: string, uid: 
   let writes = 0;
   let statsWrites = 0;
   let acked = 0;
+  let reconnectedAt = -Infinity;
+  const reconnectListeners = () => {
+    if (Date.now() - reconnectedAt < RECONNECT_EVERY_MS) return;
+    reconnectedAt = Date.now();
+    void disableNetwork(db)
+      .then(() => enableNetwork(db))
+      .catch(() => undefined);
+  };
 
   return {
     get writeCount() {
@@ -102,13 +123,16 @@ export function createFirestoreSignaling(db: Firestore, consultId: string, uid: 
     get ackedWriteCount() {
       return acked;
     },
+    reconnect: reconnectListeners,
     async publish(signal) {
       if (!writable) await gate;
       if (removed) return; // the call ended while it waited for the admission
       writes++;
+      const sentAt = Date.now();
       try {
         await setDoc(ownRef, { ...signal, updatedAt: serverTimestamp() });
         acked++;
+        if (Date.now() - sentAt > STALLED_WRITE_MS) reconnectListeners();
       } catch (error) {
         throw toCallError(error);
       }

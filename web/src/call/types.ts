@@ -32,6 +32,11 @@ export interface Signaling {
   watchRemote(onSignal: (signal: PeerSignal | null) => void, onError: (error: CallError) => void): () => void;
   /** Client writes made so far (publish + remove), for `npm run bench`. */
   readonly writeCount: number;
+  /**
+   * The network is back after an interruption (our gathering reached the STUN/TURN server again):
+   * reconnect to the signaling server now instead of at the end of its retry backoff.
+   */
+  reconnect?(): void;
 }
 
 /** The part of RTCPeerConnection negotiation uses; the browser's satisfies it, tests pass a fake. */
