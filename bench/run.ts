@@ -5,6 +5,7 @@ import { measureCallSetup } from './callSetup';
 import { measureFirstScreen } from './firstScreen';
 import { measureIceServers } from './iceServers';
 import { measureJourney } from './journey';
+import { measureNetworks } from './networks';
 import { log, round, type Metrics } from './lib';
 import { measurePatientBundle } from './patientBundle';
 import { measureRelayRecovery } from './relayRecovery';
@@ -17,6 +18,7 @@ const steps: Array<[string, () => Promise<Metrics>]> = [
   ['getIceServers under load', measureIceServers],
   ['call setup', measureCallSetup],
   ['relay recovery', measureRelayRecovery],
+  ['network matrix', measureNetworks],
 ];
 
 // TC_BENCH_ONLY=call measures only the steps whose name contains it (a quicker look at one figure);
@@ -72,7 +74,9 @@ for (const row of rows) console.log(line(row));
 
 const out = path.resolve(import.meta.dirname, 'latest.json');
 mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), metrics }, null, 2)}\n`);
+// A run of some steps only (TC_BENCH_ONLY) replaces their figures and keeps the others'.
+const kept: Metrics = only?.length && existsSync(out) ? ((JSON.parse(readFileSync(out, 'utf8')) as { metrics?: Metrics }).metrics ?? {}) : {};
+writeFileSync(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), metrics: { ...kept, ...metrics } }, null, 2)}\n`);
 console.log(`\nwritten: bench/latest.json`);
 if (failures.length) {
   console.error(`\n${failures.length} measurement(s) failed:\n${failures.join('\n')}`);

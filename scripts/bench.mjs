@@ -14,7 +14,7 @@ const run = (cmd, args, env = {}) =>
     child.on('exit', (code) => resolve(code ?? 1));
   });
 
-ensureSystemParts(['java', 'chromium', 'coturn']);
+ensureSystemParts(['java', 'chromium', 'coturn', 'iptables']);
 const ports = emulatorPorts();
 // Whatever is running when the bench is interrupted is stopped (each stop is a no-op once done).
 const running = [];

@@ -16,7 +16,7 @@ const run = (cmd, args, env = {}) =>
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 
-ensureSystemParts(['java', 'chromium', 'coturn']);
+ensureSystemParts(['java', 'chromium', 'coturn', 'iptables', 'firefox']);
 const ports = emulatorPorts();
 
 if (filters.length === 0) {

@@ -22,6 +22,13 @@ export interface CoturnOptions {
   minPort?: number;
   maxPort?: number;
   verbose?: boolean;
+  /** Run inside this network namespace (the network lab), listening on listenIp. */
+  netns?: string;
+  listenIp?: string;
+  /** Also TURN over TLS (a turns: URL) on this port, with this certificate and key. */
+  tls?: { port: number; cert: string; key: string };
+  /** Peer address ranges the relay refuses (`a.b.c.d-e.f.g.h`), as production's private ranges. */
+  deniedPeers?: string[];
 }
 
 export interface Coturn {

@@ -96,9 +96,9 @@ async function portIsFree(port) {
   return tcp && udp;
 }
 
-function accepts(port) {
+function accepts(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(port, host);
     socket.once('connect', () => { socket.destroy(); resolve(true); });
     socket.once('error', () => resolve(false));
   });
@@ -107,7 +107,10 @@ function accepts(port) {
 /**
  * Starts turnserver on 127.0.0.1:port with `use-auth-secret`. Several secrets are all accepted
  * (what a server does during a rotation); credentials are checked against each in turn.
- * @param {{ port?: number, secrets: string[], realm?: string, minPort?: number, maxPort?: number, verbose?: boolean }} opts
+ * In the network lab (`netns`), it listens on the lab's address instead, and with `tls` also on
+ * TLS (a `turns:` URL; 443 in the lab, as in production where only that port may be open).
+ * @param {{ port?: number, secrets: string[], realm?: string, minPort?: number, maxPort?: number, verbose?: boolean,
+ *   netns?: string, listenIp?: string, tls?: { port: number, cert: string, key: string }, deniedPeers?: string[] }} opts
  * @returns {Promise<{ port: number, urls: string[], logFile: string, stop(): Promise<void>, restart(): Promise<void>, log(): string }>}
  */
 export async function startCoturn(opts) {
@@ -122,9 +125,12 @@ export async function startCoturn(opts) {
   const maxPort = opts.maxPort ?? minPort + 99;
   const dir = mkdtempSync(path.join(tmpdir(), 'coturn-'));
   const logFile = path.join(dir, 'turn.log');
+  const host = opts.listenIp ?? '127.0.0.1';
+  const tls = opts.tls ?? null;
   const args = [
-    '-n', '--no-cli', '--no-tls', '--no-dtls', '--simple-log',
-    '--listening-ip=127.0.0.1', `--listening-port=${port}`,
+    '-n', '--no-cli', '--no-dtls', '--simple-log',
+    ...(tls ? [`--tls-listening-port=${tls.port}`, `--cert=${tls.cert}`, `--pkey=${tls.key}`, '--no-tlsv1', '--no-tlsv1_1'] : ['--no-tls']),
+    `--listening-ip=${host}`, `--listening-port=${port}`,
     '--use-auth-secret', ...secrets.map((s) => `--static-auth-secret=${s}`),
     `--realm=${opts.realm ?? DEV_TURN_REALM}`,
     // Both peers are on this machine; a production server denies loopback and private peers.
@@ -133,6 +139,7 @@ export async function startCoturn(opts) {
     `--pidfile=${path.join(dir, 'turnserver.pid')}`,
     `--userdb=${path.join(dir, 'turndb')}`,
     `--log-file=${logFile}`,
+    ...(opts.deniedPeers ?? []).map((range) => `--denied-peer-ip=${range}`),
     ...(opts.verbose ? ['--verbose'] : []),
   ];
 
@@ -140,16 +147,19 @@ export async function startCoturn(opts) {
   let exited = null;
 
   async function start() {
-    if (!(await portIsFree(port))) {
+    // A lab namespace is new and empty; on this machine's loopback another relay may hold the port.
+    if (!opts.netns && !(await portIsFree(port))) {
       throw new Error(`Port ${port} on 127.0.0.1 is taken (another coturn, or another test run's?); cannot start the relay.`);
     }
-    child = spawn(TURNSERVER, args, { stdio: 'ignore' });
+    child = opts.netns
+      ? spawn('ip', ['netns', 'exec', opts.netns, TURNSERVER, ...args], { stdio: 'ignore' })
+      : spawn(TURNSERVER, args, { stdio: 'ignore' });
     exited = new Promise((resolve) => child.once('exit', resolve));
     let gone = false;
     exited.then(() => { gone = true; });
     for (let i = 0; i < 200; i++) {
       if (gone) throw new Error(`turnserver exited at start. Its log:\n${readLog()}`);
-      if (await accepts(port)) return;
+      if (await accepts(port, host) && (!tls || (await accepts(tls.port, host)))) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     await stop();
@@ -171,7 +181,11 @@ export async function startCoturn(opts) {
   await start();
   return {
     port,
-    urls: [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`],
+    urls: [
+      `turn:${host}:${port}?transport=udp`,
+      `turn:${host}:${port}?transport=tcp`,
+      ...(tls ? [`turns:${host}:${tls.port}?transport=tcp`] : []),
+    ],
     logFile,
     log: readLog,
     /** Stops the server; every allocation is lost. */

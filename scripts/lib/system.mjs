@@ -6,10 +6,13 @@ const PARTS = {
   java: { bin: 'java', pkg: 'default-jre-headless', why: 'the Firestore emulator' },
   chromium: { bin: 'chromium', pkg: 'chromium', why: 'the browser tests' },
   coturn: { bin: 'turnserver', pkg: 'coturn', why: 'the relay tests' },
+  iptables: { bin: 'iptables', pkg: 'iptables', why: 'the network lab (NAT routers and firewalls)' },
+  firefox: { bin: 'firefox-esr', pkg: 'firefox-esr', why: 'the Firefox call tests' },
 };
 
 function has(bin) {
-  return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+  // Root's tools (iptables) live in /usr/sbin, which a user's PATH may lack.
+  return spawnSync('sh', ['-c', `PATH="$PATH:/usr/sbin:/sbin" command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 }
 
 let aptUpdated = false;

@@ -32,6 +32,18 @@ export interface HarnessInfo {
   localUfrag: string | null;
 }
 
+export interface CandidateSide {
+  type: string | null;
+  protocol: string | null;
+  relayProtocol: string | null;
+  address: string | null;
+  port: number | null;
+}
+export interface SelectedPair {
+  local: CandidateSide;
+  remote: CandidateSide;
+}
+
 const stateEl = document.getElementById('state')!;
 
 let model: CallModel | null = null;
@@ -41,6 +53,7 @@ let framesShown = 0;
 const trace: ({ at: number; event: string } & Record<string, unknown>)[] = [];
 
 let firstFrameSize: { width: number; height: number } | null = null;
+let audioWatch: { longestGapMs: number; run: number; concealed: number; total: number; last: { concealed: number; total: number; at: number } | null } | null = null;
 
 /** The page's call, kept after it ends so that its figures can still be read. */
 let opened: Call | null = null;
@@ -129,6 +142,52 @@ const harness = {
     return track ? { id: track.id, readyState: track.readyState } : null;
   },
   trace: () => trace,
+  /**
+   * Watches the received audio from now on (every 50 ms): the longest stretch the receiver had to
+   * conceal (at least 90 % of an interval's samples made up), and the share concealed overall.
+   */
+  watchAudio() {
+    audioWatch = { longestGapMs: 0, run: 0, concealed: 0, total: 0, last: null };
+    const tick = async () => {
+      const w = audioWatch;
+      if (!w) return;
+      const report = await session()?.peerConnection()?.getStats();
+      let now: { concealed: number; total: number } | null = null;
+      report?.forEach((s: { type?: string; kind?: string; concealedSamples?: number; totalSamplesReceived?: number }) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'audio') now = { concealed: s.concealedSamples ?? 0, total: s.totalSamplesReceived ?? 0 };
+      });
+      const at = performance.now();
+      if (now && w.last && (now as { total: number }).total >= w.last.total) {
+        const n = now as { concealed: number; total: number };
+        const dTotal = n.total - w.last.total;
+        const dConcealed = n.concealed - w.last.concealed;
+        w.total += dTotal;
+        w.concealed += dConcealed;
+        // No samples at all counts as a gap too (the receiver stopped playing).
+        if (dTotal === 0 || dConcealed >= 0.9 * dTotal) w.run += at - w.last.at;
+        else w.run = 0;
+        w.longestGapMs = Math.max(w.longestGapMs, w.run);
+      }
+      if (now) w.last = { ...(now as { concealed: number; total: number }), at };
+      setTimeout(() => void tick(), 50);
+    };
+    void tick();
+  },
+  audioReport() {
+    const w = audioWatch;
+    audioWatch = null;
+    return w ? { longestGapMs: Math.round(w.longestGapMs), concealedPct: w.total ? Math.round((1000 * w.concealed) / w.total) / 10 : null } : null;
+  },
+  /** Round-trip time and loss as the quality indicator shows them. */
+  quality: () => {
+    const q = session()?.quality.get();
+    return q ? { rttMs: q.rttMs, packetLossPct: q.packetLossPct, level: q.level } : null;
+  },
+  /** A chat message over the call's data channel; the texts both sides hold (ours and theirs). */
+  chat(text: string) {
+    session()?.chat.send(text);
+  },
+  chatTexts: () => session()?.chat.messages.get().map((m) => `${m.from}:${m.text}`) ?? [],
   /** The candidate pairs of the current connection, for diagnosing a connection that does not come. */
   async pairs() {
     const report = await session()?.peerConnection()?.getStats();
@@ -138,6 +197,23 @@ const harness = {
       if (s.type === 'local-candidate' || s.type === 'remote-candidate') out.push({ id: s.id, type: s.type, c: s.candidateType, addr: `${s.address}:${s.port}`, proto: s.protocol, relayProtocol: s.relayProtocol });
     });
     return out;
+  },
+  /** The candidate pair media flows on now (Chromium names it on the transport, Firefox marks it selected). */
+  async selectedPair(): Promise<SelectedPair | null> {
+    const report = await session()?.peerConnection()?.getStats();
+    if (!report) return null;
+    let pairId: string | undefined;
+    report.forEach((s: { type?: string; selectedCandidatePairId?: string; selected?: boolean; id: string }) => {
+      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      if (s.type === 'candidate-pair' && s.selected) pairId ??= s.id;
+    });
+    const pair = pairId ? (report.get(pairId) as { localCandidateId: string; remoteCandidateId: string } | undefined) : undefined;
+    if (!pair) return null;
+    const side = (id: string) => {
+      const c = report.get(id) as { candidateType?: string; protocol?: string; relayProtocol?: string; address?: string; port?: number } | undefined;
+      return { type: c?.candidateType ?? null, protocol: c?.protocol ?? null, relayProtocol: c?.relayProtocol ?? null, address: c?.address ?? null, port: c?.port ?? null };
+    };
+    return { local: side(pair.localCandidateId), remote: side(pair.remoteCandidateId) };
   },
   async info(): Promise<HarnessInfo> {
     const q = session()?.quality.get() ?? null;

@@ -124,12 +124,21 @@ export function harnessUrl(origin: string, call: ArrangedCall, who: Participant,
   return `${origin}/${page}?${q}`;
 }
 
-export interface HarnessPeer {
-  browser: Browser;
-  page: Page;
+/** What a test needs of a participant's page, whichever browser engine drives it. */
+export interface PeerPage {
+  evaluate<R>(fn: () => R | Promise<R>): Promise<R>;
+}
+/** One participant of a harness call: Chromium through Playwright, or Firefox through WebDriver BiDi. */
+export interface CallPeer {
+  page: PeerPage;
   start(): Promise<void>;
   info(): Promise<HarnessInfo>;
   close(): Promise<void>;
+}
+
+export interface HarnessPeer extends CallPeer {
+  browser: Browser;
+  page: Page;
 }
 
 /** The harness page in a browser the caller holds (a second tab, or a browser a test may kill); closing it closes the tab. */
@@ -180,7 +189,7 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, wh
 }
 
 /** Every step of each engine, in ms from `t0` (set TC_CALL_TRACE=1, or pass force on failure). */
-export async function printTrace(peers: Record<string, HarnessPeer>, t0: number, force = false): Promise<void> {
+export async function printTrace(peers: Record<string, CallPeer>, t0: number, force = false): Promise<void> {
   if (!process.env.TC_CALL_TRACE && !force) return;
   for (const [who, peer] of Object.entries(peers)) {
     const trace = (await peer.page.evaluate(() => window.callHarness.trace())) as { at: number }[];

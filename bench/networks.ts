@@ -1,0 +1,284 @@
+// The network matrix: calls between two Chromium processes in the network lab's namespaces
+// (scripts/lib/netlab.mjs), each scenario tried several times. Per scenario: the pair the network
+// allowed, setup (start to a frame on both sides), recovery where the network breaks mid-call,
+// frame rate and audio continuity. Impairments use iptables (random loss, policing, a blackout);
+// delay and jitter need tc netem, which some kernels lack: the table says so when it was missing.
+import type { Browser } from 'playwright-core';
+import { netemAvailable } from '../scripts/lib/netlab.mjs';
+import { formatReport, qualityReport, type StatsRow } from '../scripts/lib/quality.mjs';
+import { adminDb } from '../tests/support/admin';
+import { arrangeCall, until, type HarnessPeer } from '../web/harness/driver';
+import { labBrowser, labPeerIn, openLabWorld, pairKind, selectedPair, type LabWorld } from '../tests/support/netlab';
+import { log, median, round, type Metrics } from './lib';
+
+const TRIES = 10;
+const RECOVERY_TRIES = 5;
+const BLACKOUT_MS = 20_000;
+
+interface Try {
+  ok: boolean;
+  setupMs: number | null;
+  pair: string;
+  restarts: number;
+  fps: number | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const frames = async (peer: HarnessPeer) => (await peer.info()).framesShown;
+
+/** Every consult the matrix made, for the call-quality report at its end. */
+const consults: string[] = [];
+
+/** Both pages open and started (each writes its call summary, as the app does); resolves when both show frames (or null after 30 s). */
+async function connect(world: LabWorld, browsers: [Browser, Browser]) {
+  const call = await arrangeCall();
+  consults.push(call.consultId);
+  const [clinician, patient] = await Promise.all([
+    labPeerIn(world, browsers[0], call, call.clinician, { stats: '1' }),
+    labPeerIn(world, browsers[1], call, call.patient, { stats: '1' }),
+  ]);
+  const t0 = Date.now();
+  await Promise.all([clinician.start(), patient.start()]);
+  const ok = await until(() => Promise.all([clinician.info(), patient.info()]), (i) => i.every((x) => x.state === 'connected' && x.framesShown > 0), 'frames', 30_000).then(
+    () => true,
+    () => false,
+  );
+  const [ci, pi] = await Promise.all([clinician.info(), patient.info()]);
+  const setupMs = ok && ci.firstFrameAt && pi.firstFrameAt ? Math.max(ci.firstFrameAt, pi.firstFrameAt) - t0 : null;
+  // Leaving writes each side's final summary (pair type, connect time), as a consult's end does.
+  const close = async () => {
+    await Promise.all([clinician, patient].map((p) => p.page.evaluate(() => window.callHarness.leave()).catch(() => undefined)));
+    await Promise.all([clinician.page.close(), patient.page.close()]);
+  };
+  return { clinician, patient, ok, setupMs, restarts: ci.iceRestarts + pi.iceRestarts, close };
+}
+
+/** The patient's received frame rate over `ms`. */
+async function fps(peer: HarnessPeer, ms = 3000): Promise<number> {
+  const a = await frames(peer);
+  await sleep(ms);
+  return round(((await frames(peer)) - a) / (ms / 1000));
+}
+
+async function connectScenario(world: LabWorld, name: string, hosts: [string, string]): Promise<Try[]> {
+  const browsers: [Browser, Browser] = [await labBrowser(world, hosts[0]), await labBrowser(world, hosts[1])];
+  const tries: Try[] = [];
+  try {
+    for (let i = 0; i < TRIES; i++) {
+      const c = await connect(world, browsers);
+      try {
+        tries.push({
+          ok: c.ok,
+          setupMs: c.setupMs,
+          pair: pairKind(await selectedPair(c.patient)),
+          restarts: c.restarts,
+          fps: c.ok && i === 0 ? await fps(c.patient) : null,
+        });
+      } finally {
+        await c.close();
+      }
+    }
+  } finally {
+    await Promise.all(browsers.map((b) => b.close()));
+  }
+  log(`  ${name}: ${tries.filter((t) => t.ok).length}/${TRIES}, pairs ${[...new Set(tries.map((t) => t.pair))].join('/')}, setup ${tries.map((t) => (t.setupMs === null ? 'x' : Math.round(t.setupMs))).join(' ')} ms`);
+  return tries;
+}
+
+/** Measures a break mid-call: `breakIt` at time 0, `mendIt` (if any) later; returns ms from the mend (or break) to frames again on both sides. */
+async function recoveryScenario(
+  world: LabWorld,
+  hosts: [string, string],
+  breakIt: () => void,
+  mendIt: (() => void) | null,
+  afterMs: number,
+  after?: () => void,
+): Promise<{ ms: number | null; states: string[] }[]> {
+  const browsers: [Browser, Browser] = [await labBrowser(world, hosts[0]), await labBrowser(world, hosts[1])];
+  const out: { ms: number | null; states: string[] }[] = [];
+  try {
+    for (let i = 0; i < RECOVERY_TRIES; i++) {
+      const c = await connect(world, browsers);
+      try {
+        if (!c.ok) {
+          out.push({ ms: null, states: ['never connected'] });
+          continue;
+        }
+        await sleep(1500);
+        breakIt();
+        const states = new Set<string>();
+        if (mendIt) {
+          const end = Date.now() + afterMs;
+          while (Date.now() < end) {
+            for (const info of await Promise.all([c.clinician.info(), c.patient.info()])) states.add(info.state);
+            await sleep(250);
+          }
+          mendIt();
+        }
+        const from = Date.now();
+        const before = await Promise.all([frames(c.clinician), frames(c.patient)]);
+        const back = await until(
+          () => Promise.all([c.clinician.info(), c.patient.info()]),
+          (i) => i.every((x, k) => x.state === 'connected' && x.framesShown > before[k]! + 5),
+          'frames again',
+          60_000,
+        ).then(() => Date.now() - from, () => null);
+        out.push({ ms: back, states: [...states] });
+      } finally {
+        after?.();
+        await c.close();
+      }
+    }
+  } finally {
+    await Promise.all(browsers.map((b) => b.close()));
+  }
+  return out;
+}
+
+export async function measureNetworks(): Promise<Metrics> {
+  const world = await openLabWorld((lab) => {
+    lab.router('office', { nat: 'none' });
+    lab.router('home', { nat: 'eim' });
+    lab.router('clinic', { nat: 'symmetric' });
+    lab.router('carrier', { nat: 'symmetric' });
+    lab.router('guest', { nat: 'symmetric', filter: 'tcp443' });
+    lab.router('wifi', { nat: 'eim' });
+    lab.router('cell', { nat: 'symmetric' });
+    lab.router('weak', { nat: 'eim' });
+    lab.host('lan-a', { via: ['office'] });
+    lab.host('lan-b', { via: ['office'] });
+    lab.host('pat-home', { via: ['home'] });
+    lab.host('clin-nat', { via: ['clinic'] });
+    lab.host('pat-cgnat', { via: ['carrier'] });
+    lab.host('pat-443', { via: ['guest'] });
+    lab.host('pat-phone', { via: ['wifi', 'cell'] });
+    lab.host('pat-weak', { via: ['weak'] });
+    lab.host('clin-pub', { via: 'internet' });
+  });
+  const metrics: Metrics = {};
+  const since = Date.now();
+  const lab = world.lab;
+  const weakNs = `${lab.prefix}-weak`;
+  try {
+    const matrix: Array<[string, string, [string, string], string]> = [
+      ['same_lan', '1 same LAN', ['lan-a', 'lan-b'], 'host'],
+      ['eim_nat', '2 patient behind an endpoint-independent NAT', ['clin-pub', 'pat-home'], 'srflx'],
+      ['symmetric_nats', '3 both behind symmetric NATs', ['clin-nat', 'pat-cgnat'], 'relay'],
+      ['tcp443_only', '4 patient network: UDP dropped, TCP 443 only', ['clin-pub', 'pat-443'], 'relay'],
+    ];
+    for (const [key, title, hosts, expected] of matrix) {
+      const tries = await connectScenario(world, title, hosts);
+      const ok = tries.filter((t) => t.ok);
+      const pairs = [...new Set(ok.map((t) => t.pair))];
+      metrics[`net_${key}_connects`] = {
+        value: ok.filter((t) => t.pair === expected).length,
+        unit: `of ${TRIES}`,
+        target: TRIES,
+        better: 'higher',
+        note: `${title}: connected ${ok.length}/${TRIES} on ${pairs.join('/') || 'nothing'} (expected ${expected}); ICE restarts ${tries.map((t) => t.restarts).join(' ')}; ${tries[0]?.fps ?? '?'} fps at the patient`,
+      };
+      const setups = ok.map((t) => t.setupMs!).filter((v) => v !== null);
+      metrics[`net_${key}_setup_ms`] = {
+        value: round(median(setups)),
+        unit: 'ms',
+        target: 2000,
+        better: 'lower',
+        note: `median of ${setups.length}, start() to a frame on both sides; all: ${setups.map(Math.round).join(' ')}`,
+      };
+    }
+
+    // 5: Wi-Fi → 4G mid-call (a new address behind a carrier's symmetric NAT; the old one gone).
+    const moves = await recoveryScenario(world, ['clin-pub', 'pat-phone'], () => lab.switchTo('pat-phone', 'cell'), null, 0, () => lab.switchTo('pat-phone', 'wifi'));
+    const moved = moves.map((m) => m.ms).filter((v): v is number => v !== null);
+    metrics.net_wifi_to_4g_ms = {
+      value: round(median([...moved, ...Array<number>(moves.length - moved.length).fill(60_000)])),
+      unit: 'ms',
+      target: 2000,
+      better: 'lower',
+      note: `median of ${moves.length}, from the switch to new frames on both sides; all: ${moves.map((m) => (m.ms === null ? 'never' : Math.round(m.ms))).join(' ')}`,
+    };
+
+    // 8: 20 s of 100 % loss on the patient's router, then restored.
+    const drop = ['FORWARD', '-j', 'DROP'];
+    const blackouts = await recoveryScenario(
+      world,
+      ['clin-pub', 'pat-weak'],
+      () => lab.iptables(weakNs, '-I', ...drop),
+      () => lab.iptables(weakNs, '-D', ...drop),
+      BLACKOUT_MS,
+    );
+    const back = blackouts.map((m) => m.ms).filter((v): v is number => v !== null);
+    metrics.net_blackout_recovery_ms = {
+      value: round(median([...back, ...Array<number>(blackouts.length - back.length).fill(60_000)])),
+      unit: 'ms',
+      target: 3000,
+      better: 'lower',
+      note: `median of ${blackouts.length}, ${BLACKOUT_MS / 1000} s of 100 % loss, from the restore to new frames on both sides; all: ${blackouts.map((m) => (m.ms === null ? 'never' : Math.round(m.ms))).join(' ')}; states seen during it: ${[...new Set(blackouts.flatMap((b) => b.states))].join('/')}`,
+    };
+
+    // 6: a weak link: 3 % loss (iptables, both ways), plus 200 ms RTT and 30 ms jitter where netem exists.
+    const netem = netemAvailable(weakNs);
+    const lossRules = ['FORWARD', '-m', 'statistic', '--mode', 'random', '--probability', '0.015', '-j', 'DROP'];
+    lab.iptables(weakNs, '-I', ...lossRules);
+    if (netem) {
+      for (const dev of ['wan', 'lan']) lab.tc(weakNs, 'qdisc', 'add', 'dev', dev, 'root', 'netem', 'delay', '100ms', '15ms');
+    }
+    const browsers: [Browser, Browser] = [await labBrowser(world, 'clin-pub'), await labBrowser(world, 'pat-weak')];
+    try {
+      const c = await connect(world, browsers);
+      if (!c.ok) throw new Error('the impaired call never connected');
+      await sleep(3000);
+      await Promise.all([c.clinician.page.evaluate(() => window.callHarness.watchAudio()), c.patient.page.evaluate(() => window.callHarness.watchAudio())]);
+      const rate = await fps(c.clinician, 20_000);
+      const [ca, pa] = await Promise.all([c.clinician.page.evaluate(() => window.callHarness.audioReport()), c.patient.page.evaluate(() => window.callHarness.audioReport())]);
+      const q = await c.patient.page.evaluate(() => window.callHarness.quality());
+      const state = (await c.patient.info()).state;
+      metrics.net_weak_link_audio_gap_ms = {
+        value: Math.max(ca?.longestGapMs ?? 60_000, pa?.longestGapMs ?? 60_000),
+        unit: 'ms',
+        target: 300,
+        better: 'lower',
+        note: `20 s at 3 % loss${netem ? ', 200 ms RTT, 30 ms jitter' : ' (no sch_netem in this kernel: no delay or jitter added)'}; longest concealed stretch on either side; concealed ${ca?.concealedPct}%/${pa?.concealedPct}%; clinician ${rate} fps; state ${state}; indicator: RTT ${q?.rttMs ?? '?'} ms, loss ${q?.packetLossPct ?? '?'}%, ${q?.level}`,
+      };
+      if (netem) {
+        metrics.net_weak_link_rtt_error_pct = {
+          value: q?.rttMs ? round((Math.abs(q.rttMs - 200) / 200) * 100) : 100,
+          unit: '%',
+          target: 25,
+          better: 'lower',
+          note: `the indicator's RTT (${q?.rttMs} ms) against the 200 ms the link adds`,
+        };
+      }
+      await c.close();
+    } finally {
+      await Promise.all(browsers.map((b) => b.close()));
+      lab.iptables(weakNs, '-D', ...lossRules);
+    }
+    // What `npm run report` makes of these calls, from the summaries each side wrote.
+    const report = await matrixReport(since);
+    log(`  the matrix as the call-quality report sees it:\n${formatReport(report)}`);
+    metrics.net_matrix_report_connected_pct = {
+      value: round((report.consults.successRate ?? 0) * 100),
+      unit: '%',
+      target: 100,
+      better: 'higher',
+      note: `the report over the matrix's ${report.consults.admitted} calls: ${report.consults.connected} connected, ${round((report.relayedShare ?? 0) * 100)} % relayed, setup median ${report.setupMs.median} ms (the sides' own connect times)`,
+    };
+  } finally {
+    await world.close();
+  }
+  return metrics;
+}
+
+async function matrixReport(sinceMs: number) {
+  const db = adminDb();
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const stats: StatsRow[] = [];
+  for (const consultId of consults) {
+    for (const d of (await db.collection(`consults/${consultId}/stats`).get()).docs) {
+      const s = d.data();
+      stats.push({ consultId, connectMs: num(s.connectMs), candidateType: typeof s.candidateType === 'string' ? s.candidateType : null, rttMs: num(s.rttMs), packetLossPct: num(s.packetLossPct) });
+    }
+  }
+  return qualityReport({ admissions: consults.map((consultId) => ({ consultId, atMs: sinceMs })), stats, sinceMs, untilMs: Date.now() });
+}
