@@ -172,6 +172,17 @@ export async function createLab(opts = {}) {
     throw e;
   }
 
+  // A run interrupted (Ctrl-C, a CI timeout) or ending without close() still leaves nothing.
+  const onExit = () => sweep(prefix, hostLink);
+  const onSignal = (signal) => {
+    onExit();
+    process.off('exit', onExit);
+    process.kill(process.pid, signal);
+  };
+  process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
   const lab = {
     id,
     prefix,
@@ -297,6 +308,9 @@ export async function createLab(opts = {}) {
       for (const child of made.children) try { child.kill('SIGKILL'); } catch { /* gone */ }
       await Promise.all(made.closers.map((c) => c().catch(() => undefined)));
       sweep(prefix, hostLink);
+      process.off('exit', onExit);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       rmSync(dir, { recursive: true, force: true });
     },
 
