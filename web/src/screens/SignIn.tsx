@@ -140,12 +140,12 @@ function CodeStep({ factor, onBack, onSignedIn }: { factor: SecondFactor; onBack
         <input id="code" ref={input} name="code" type="text" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]{6,8}" maxLength={8}
           required value={code.value} onInput={(e) => (code.value = e.currentTarget.value)} />
         {error.value && <ErrorMessage>{error.value}</ErrorMessage>}
-        <button type="submit" class="button primary" disabled={checking.value || sending.value} aria-busy={checking.value}>
+        <button type="submit" class="button primary big" disabled={checking.value || sending.value} aria-busy={checking.value}>
           {checking.value ? t('signin.codeChecking') : t('signin.codeSubmit')}
         </button>
-        <div class="row">
-          <button type="button" class="button secondary" disabled={sending.value} onClick={() => void send()}>{t('signin.codeResend')}</button>
-          <button type="button" class="button secondary" onClick={onBack}>{t('signin.codeBack')}</button>
+        <div class="code-actions">
+          <button type="button" class="link-button" disabled={sending.value} onClick={() => void send()}>{t('signin.codeResend')}</button>
+          <button type="button" class="link-button" onClick={onBack}>{t('signin.codeBack')}</button>
         </div>
       </form>
       <div ref={guard} />
