@@ -145,6 +145,7 @@ export async function measureNetworks(): Promise<Metrics> {
     lab.router('wifi', { nat: 'eim' });
     lab.router('cell', { nat: 'symmetric' });
     lab.router('weak', { nat: 'eim' });
+    lab.router('thin', { nat: 'eim' });
     lab.host('lan-a', { via: ['office'] });
     lab.host('lan-b', { via: ['office'] });
     lab.host('pat-home', { via: ['home'] });
@@ -153,6 +154,7 @@ export async function measureNetworks(): Promise<Metrics> {
     lab.host('pat-443', { via: ['guest'] });
     lab.host('pat-phone', { via: ['wifi', 'cell'] });
     lab.host('pat-weak', { via: ['weak'] });
+    lab.host('pat-thin', { via: ['thin'] });
     lab.host('clin-pub', { via: 'internet' });
   });
   const metrics: Metrics = {};
@@ -254,6 +256,8 @@ export async function measureNetworks(): Promise<Metrics> {
       await Promise.all(browsers.map((b) => b.close()));
       lab.iptables(weakNs, '-D', ...lossRules);
     }
+    Object.assign(metrics, await thinUplink(world));
+
     // What `npm run report` makes of these calls, from the summaries each side wrote.
     const report = await matrixReport(since);
     log(`  the matrix as the call-quality report sees it:\n${formatReport(report)}`);
@@ -281,4 +285,90 @@ async function matrixReport(sinceMs: number) {
     }
   }
   return qualityReport({ admissions: consults.map((consultId) => ({ consultId, atMs: sinceMs })), stats, sinceMs, untilMs: Date.now() });
+}
+
+/** The patient's uplink policed (iptables hashlimit: packets above the rate are dropped) at `kbps`; null lifts it. */
+function capUplink(world: LabWorld, kbps: number | null, previous: string[] | null): string[] | null {
+  const ns = `${world.lab.prefix}-thin`;
+  if (previous) world.lab.iptables(ns, '-D', ...previous);
+  if (kbps === null) return null;
+  const rule = ['FORWARD', '-i', 'lan', '-m', 'hashlimit', '--hashlimit-above', `${kbps / 8}kb/s`, '--hashlimit-burst', `${kbps / 4}kb`, '--hashlimit-mode', 'srcip', '--hashlimit-name', `up${kbps}`, '-j', 'DROP'];
+  world.lab.iptables(ns, '-I', ...rule);
+  return rule;
+}
+
+/** 7: the patient's uplink capped at 400 kbps, then 120 kbps, then lifted. */
+export async function thinUplink(world: LabWorld): Promise<Metrics> {
+  const browsers: [Browser, Browser] = [await labBrowser(world, 'clin-pub'), await labBrowser(world, 'pat-thin')];
+  let rule: string[] | null = null;
+  try {
+    const c = await connect(world, browsers);
+    if (!c.ok) throw new Error('the thin-uplink call never connected');
+    await sleep(12_000); // past the ladder's warm-up, at full size
+    const full = (await c.clinician.info()).frameSize;
+
+    rule = capUplink(world, 400, rule);
+    await sleep(15_000);
+    const at400 = await c.clinician.info();
+    const fps400 = await fps(c.clinician, 5000);
+    const paused400 = (await c.patient.info()).videoPaused;
+
+    await c.clinician.page.evaluate(() => window.callHarness.watchAudio());
+    const cappedAt = Date.now();
+    rule = capUplink(world, 120, rule);
+    const pausedIn = await until(
+      () => Promise.all([c.patient.info(), c.clinician.info()]),
+      ([p, q]) => p.videoPaused && q.remoteVideoPaused,
+      'the video paused on both sides',
+      40_000,
+    ).then(() => Date.now() - cappedAt, () => null);
+    await sleep(Math.max(0, 25_000 - (Date.now() - cappedAt)));
+    const audio = await c.clinician.page.evaluate(() => window.callHarness.audioReport());
+    const state120 = (await c.clinician.info()).state;
+
+    const liftedAt = Date.now();
+    rule = capUplink(world, null, rule);
+    const before = (await c.clinician.info()).framesShown;
+    const backIn = await until(
+      () => Promise.all([c.patient.info(), c.clinician.info()]),
+      ([p, q]) => !p.videoPaused && !q.remoteVideoPaused && q.framesShown > before + 10,
+      'the video back',
+      90_000,
+    ).then(() => Date.now() - liftedAt, () => null);
+    await c.close();
+    const size = (f: { width: number; height: number } | null) => (f ? `${f.width}×${f.height}` : '?');
+    return {
+      net_thin_400_fps: {
+        value: fps400,
+        unit: 'fps',
+        target: 10,
+        better: 'higher',
+        note: `patient uplink policed at 400 kbps: the clinician's picture ${size(full)} → ${size(at400.frameSize)}, video ${paused400 ? 'PAUSED' : 'on'}`,
+      },
+      net_thin_120_pause_ms: {
+        value: pausedIn ?? 40_000,
+        unit: 'ms',
+        target: 10_000,
+        better: 'lower',
+        note: `policed at 120 kbps: from the cap to the video paused with the notice's state on both sides${pausedIn === null ? ' (never)' : ''}; call ${state120}`,
+      },
+      net_thin_120_audio_gap_ms: {
+        value: audio?.longestGapMs ?? 25_000,
+        unit: 'ms',
+        target: 300,
+        better: 'lower',
+        note: `the clinician's longest concealed audio stretch in the 25 s from the 120 kbps cap on (the pause included); concealed ${audio?.concealedPct ?? '?'}%`,
+      },
+      net_thin_resume_ms: {
+        value: backIn ?? 90_000,
+        unit: 'ms',
+        target: 20_000,
+        better: 'lower',
+        note: `from the cap lifted to the patient's video back on the clinician's screen, by itself${backIn === null ? ' (never)' : ''}`,
+      },
+    };
+  } finally {
+    if (rule) capUplink(world, null, rule);
+    await Promise.all(browsers.map((b) => b.close()));
+  }
 }

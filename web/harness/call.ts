@@ -30,6 +30,9 @@ export interface HarnessInfo {
   connectMs: number | null;
   /** ICE username fragment of our current local description (changes with each ICE restart). */
   localUfrag: string | null;
+  /** Our video paused by a weak uplink; the other side's, as it told us. */
+  videoPaused: boolean;
+  remoteVideoPaused: boolean;
 }
 
 export interface CandidateSide {
@@ -235,6 +238,8 @@ const harness = {
       candidateType: q?.candidateType ?? null,
       connectMs: q?.connectMs ?? null,
       localUfrag: /a=ice-ufrag:(\S+)/.exec(session()?.peerConnection()?.localDescription?.sdp ?? '')?.[1] ?? null,
+      videoPaused: session()?.videoPaused.get() ?? false,
+      remoteVideoPaused: session()?.remoteMedia.get()?.weak ?? false,
     };
   },
 };

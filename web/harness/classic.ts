@@ -85,6 +85,8 @@ const harness = {
       candidateType: null,
       connectMs: null,
       localUfrag: null,
+      videoPaused: false,
+      remoteVideoPaused: false,
     };
   },
 };

@@ -74,7 +74,8 @@ describe('chat', () => {
 
 describe('control messages from the other side', () => {
   it('reads the ones we send', () => {
-    expect(parseControl(JSON.stringify({ t: 'media', mic: false, camera: true }))).toEqual({ t: 'media', mic: false, camera: true });
+    expect(parseControl(JSON.stringify({ t: 'media', mic: false, camera: true }))).toEqual({ t: 'media', mic: false, camera: true, weak: false });
+    expect(parseControl(JSON.stringify({ t: 'media', mic: true, camera: true, weak: true }))).toEqual({ t: 'media', mic: true, camera: true, weak: true });
     expect(parseControl(JSON.stringify({ t: 'msg', id: 'x1', text: '<a href="https://x">x</a>', at: 5 }))).toEqual({ t: 'msg', id: 'x1', text: '<a href="https://x">x</a>', at: 5 });
     expect(parseControl(JSON.stringify({ t: 'ack', id: 'x1' }))).toEqual({ t: 'ack', id: 'x1' });
   });
@@ -85,6 +86,7 @@ describe('control messages from the other side', () => {
     ['null', 'null'],
     ['an unknown type', JSON.stringify({ t: 'html', body: '<b>' })],
     ['media with a string', JSON.stringify({ t: 'media', mic: 'no', camera: true })],
+    ['media with a weak link that is not a boolean', JSON.stringify({ t: 'media', mic: true, camera: true, weak: 'yes' })],
     ['a message without id', JSON.stringify({ t: 'msg', text: 'x', at: 1 })],
     ['a message with an empty id', JSON.stringify({ t: 'msg', id: '', text: 'x', at: 1 })],
     ['a message with a huge id', JSON.stringify({ t: 'msg', id: 'i'.repeat(CONTROL_LIMITS.idMax + 1), text: 'x', at: 1 })],

@@ -16,6 +16,8 @@ export type RemoteGone = 'bye' | 'away' | 'closed';
 export interface RemoteMedia {
   mic: boolean;
   camera: boolean;
+  /** Their video is paused because their connection cannot carry it (audio goes on). */
+  weak: boolean;
 }
 
 /** A wound photo as its sender describes it before the bytes (see photo.ts). */
@@ -41,7 +43,7 @@ export type PhotoMessage =
   | { t: 'photo-bad'; id: string; why: 'refused' | 'damaged' };
 
 export type ControlMessage =
-  | { t: 'media'; mic: boolean; camera: boolean }
+  | { t: 'media'; mic: boolean; camera: boolean; weak?: boolean }
   | { t: 'msg'; id: string; text: string; at: number }
   | { t: 'ack'; id: string }
   | PhotoMessage;
@@ -80,7 +82,8 @@ export function parseControl(data: unknown): ControlMessage | null {
   const id = typeof m['id'] === 'string' && m['id'].length > 0 && m['id'].length <= CONTROL_LIMITS.idMax ? m['id'] : null;
   switch (m['t']) {
     case 'media':
-      return typeof m['mic'] === 'boolean' && typeof m['camera'] === 'boolean' ? { t: 'media', mic: m['mic'], camera: m['camera'] } : null;
+      if (typeof m['mic'] !== 'boolean' || typeof m['camera'] !== 'boolean' || (m['weak'] !== undefined && typeof m['weak'] !== 'boolean')) return null;
+      return { t: 'media', mic: m['mic'], camera: m['camera'], weak: m['weak'] === true };
     case 'msg':
       return id && typeof m['text'] === 'string' && m['text'].length <= CONTROL_LIMITS.textMax && typeof m['at'] === 'number' && Number.isFinite(m['at'])
         ? { t: 'msg', id, text: m['text'], at: m['at'] }

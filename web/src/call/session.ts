@@ -42,6 +42,7 @@ class Session implements CallSession {
   readonly error = writable<CallError | null>(null);
   readonly iceRestarts = writable(0);
   readonly remoteMedia = writable<RemoteMedia | null>(null);
+  readonly videoPaused: Observable<boolean>;
   readonly chat = createChat((m) => this.control?.send(m) ?? false);
   readonly photos = createPhotos({ control: (m) => this.control?.send(m) ?? false });
   readonly quality: Observable<QualitySnapshot | null>;
@@ -76,7 +77,8 @@ class Session implements CallSession {
     this.timers = createTimers(this.clock);
     this.media = createLocalMedia(opts.localStream);
     this.monitor = createQualityMonitor(this.clock);
-    this.uplink = createUplink(this.trace);
+    this.uplink = createUplink(this.trace, () => this.clock.now());
+    this.videoPaused = this.uplink.paused;
     this.quality = this.monitor.quality;
     ({ micEnabled: this.micEnabled, cameraEnabled: this.cameraEnabled, facing: this.facing } = this.media);
     ({ torchAvailable: this.torchAvailable, torchOn: this.torchOn } = this.media);
@@ -103,16 +105,20 @@ class Session implements CallSession {
       },
       onError: (e) => this.error.set(e),
     });
-    this.stops.push(this.micEnabled.subscribe(() => this.sayMedia()), this.cameraEnabled.subscribe(() => this.sayMedia()));
+    this.stops.push(
+      this.micEnabled.subscribe(() => this.sayMedia()),
+      this.cameraEnabled.subscribe(() => this.sayMedia()),
+      this.videoPaused.subscribe(() => this.sayMedia()),
+    );
   }
 
-  /** Tells the other side whether our microphone and camera are on. */
+  /** Tells the other side whether our microphone and camera are on, and whether our video is paused by a weak uplink. */
   private sayMedia() {
-    this.control?.send({ t: 'media', mic: this.micEnabled.get(), camera: this.cameraEnabled.get() });
+    this.control?.send({ t: 'media', mic: this.micEnabled.get(), camera: this.cameraEnabled.get(), weak: this.videoPaused.get() });
   }
 
   private onControl(message: ControlMessage) {
-    if (message.t === 'media') this.remoteMedia.set({ mic: message.mic, camera: message.camera });
+    if (message.t === 'media') this.remoteMedia.set({ mic: message.mic, camera: message.camera, weak: message.weak === true });
     else if (isPhotoMessage(message)) this.photos.received(message);
     else this.chat.received(message);
   }
@@ -269,7 +275,12 @@ class Session implements CallSession {
     try {
       const reading = await this.monitor.read(pc);
       this.recovery.handle({ type: 'stats', connected: reading.connected, stalled: reading.stalled });
-      await this.uplink.adapt(pc, reading.sample, this.monitor.quality.get()?.packetLossPct ?? null);
+      // The uplink's step follows the estimate of a working connection only: an outage (ours or the
+      // other side's) starves the estimate, and a pause learned from it would hold the video back
+      // for a probe's wait after the call is back.
+      if (reading.connected && !reading.stalled && this.state.get() === 'connected') {
+        await this.uplink.adapt(pc, reading.sample, this.monitor.quality.get()?.packetLossPct ?? null);
+      }
       if (this.opts.writeStats && this.monitor.summaryDue(this.timing.statsWriteIntervalMs)) {
         void this.opts.writeStats(this.monitor.summary(false, this.iceRestarts.get())).catch(() => {});
       }

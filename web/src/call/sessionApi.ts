@@ -53,6 +53,8 @@ export interface CallSession {
   torchOn: Observable<boolean>;
   /** The other side's microphone and camera, as it last said over the data channel (null: not known). */
   remoteMedia: Observable<RemoteMedia | null>;
+  /** Our video is paused because our uplink cannot carry it (the audio goes on); it resumes by itself. */
+  videoPaused: Observable<boolean>;
   /** The in-call chat over the data channel; nothing of it is stored. */
   chat: Chat;
   /** Wound photos asked for, sent and received over the call; never stored by us. */

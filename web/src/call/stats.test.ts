@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mediaStalled, qualityLevel, readSample, toSnapshot, uplinkProfile } from './stats';
+import { mediaStalled, qualityLevel, readSample, toSnapshot } from './stats';
 
 // A Chromium report reduced to what the engine reads.
 const report = (bytes: number, received: number, lost: number, frames: number) => [
@@ -50,15 +50,5 @@ describe('call quality from getStats', () => {
     expect(mediaStalled(a, readSample(report(10_000, 100, 0, 30), 2000))).toBe(true);
     expect(mediaStalled(a, readSample(report(12_000, 110, 0, 33), 2000))).toBe(false);
     expect(mediaStalled(readSample([], 0), readSample([], 1000))).toBe(false);
-  });
-
-  it('limits our video on a weak uplink and lifts the limit on a good one', () => {
-    const weak = { ...readSample(report(1, 1, 0, 1), 0), availableOutgoingKbps: 180 };
-    const modest = { ...weak, availableOutgoingKbps: 500 };
-    const good = { ...weak, availableOutgoingKbps: 2500 };
-    expect(uplinkProfile(weak, 0)).toEqual({ maxBitrateKbps: 200, scaleDown: 4 });
-    expect(uplinkProfile(modest, 0)).toEqual({ maxBitrateKbps: 450, scaleDown: 2 });
-    expect(uplinkProfile(good, 12)).toEqual({ maxBitrateKbps: 200, scaleDown: 4 });
-    expect(uplinkProfile(good, 0)).toBeNull();
   });
 });

@@ -109,12 +109,4 @@ export function mediaStalled(previous: StatsSample | null, current: StatsSample)
   return previous !== null && previous.bytesReceived > 0 && current.bytesReceived <= previous.bytesReceived;
 }
 
-/** How hard to limit our own video for the uplink we have (null: no limit). */
-export function uplinkProfile(sample: StatsSample, lossPct: number | null): { maxBitrateKbps: number; scaleDown: number } | null {
-  const kbps = sample.availableOutgoingKbps;
-  if ((kbps !== null && kbps < 250) || (lossPct ?? 0) >= 10) return { maxBitrateKbps: 200, scaleDown: 4 };
-  if ((kbps !== null && kbps < 600) || (lossPct ?? 0) >= 4) return { maxBitrateKbps: 450, scaleDown: 2 };
-  return null;
-}
-
 const round1 = (n: number) => Math.round(n * 10) / 10;

@@ -1,6 +1,8 @@
-// Our own video for the uplink we have: a half-size start, then the resolution and bitrate that
-// getStats' outgoing estimate and the loss allow.
-import { uplinkProfile, type StatsSample } from './stats';
+// Our own video for the uplink we have: a half-size start, then the step of the ladder
+// (ladder.ts) that getStats' outgoing estimate and the loss allow, down to audio alone.
+import { STEP_PROFILES, UplinkLadder, type UplinkStep } from './ladder';
+import { writable, type Observable } from './state';
+import type { StatsSample } from './stats';
 
 export interface Uplink {
   /**
@@ -10,16 +12,27 @@ export interface Uplink {
    */
   startLow(pc: RTCPeerConnection): void;
   adapt(pc: RTCPeerConnection, sample: StatsSample, lossPct: number | null): Promise<void>;
+  /** Our video is paused because the uplink cannot carry it; the audio goes on. */
+  paused: Observable<boolean>;
+  /** The step applied now. */
+  step: Observable<UplinkStep>;
 }
 
 const videoSender = (pc: RTCPeerConnection) => pc.getSenders().find((s) => s.track?.kind === 'video');
 
-export function createUplink(trace: (event: string, detail?: Record<string, unknown>) => void): Uplink {
-  /** The profile applied to the current connection ('' for none yet). */
+export function createUplink(trace: (event: string, detail?: Record<string, unknown>) => void, now: () => number = Date.now): Uplink {
+  /** The step applied to the current connection ('' for none yet). */
   let applied = '';
+  const ladder = new UplinkLadder();
+  const paused = writable(false);
+  const step = writable<UplinkStep>('full');
   return {
+    paused,
+    step,
     startLow(pc) {
       applied = '';
+      ladder.reset();
+      paused.set(false);
       const sender = videoSender(pc);
       const params = sender?.getParameters();
       if (!sender || !params?.encodings?.length) {
@@ -36,22 +49,22 @@ export function createUplink(trace: (event: string, detail?: Record<string, unkn
     async adapt(pc, sample, lossPct) {
       const sender = videoSender(pc);
       if (!sender) return;
-      const profile = uplinkProfile(sample, lossPct);
-      const key = profile ? `${profile.maxBitrateKbps}/${profile.scaleDown}` : 'none';
-      if (key === applied) return;
+      const next = ladder.next(sample.availableOutgoingKbps, lossPct, now());
+      if (next === applied) return;
+      const profile = STEP_PROFILES[next];
       const params = sender.getParameters();
       if (!params.encodings?.length) return;
       for (const enc of params.encodings) {
-        if (profile) {
-          enc.maxBitrate = profile.maxBitrateKbps * 1000;
-          enc.scaleResolutionDownBy = profile.scaleDown;
-        } else {
-          delete enc.maxBitrate;
-          enc.scaleResolutionDownBy = 1;
-        }
+        enc.active = profile.active;
+        enc.scaleResolutionDownBy = profile.scaleDown;
+        if (profile.maxBitrateKbps) enc.maxBitrate = profile.maxBitrateKbps * 1000;
+        else delete enc.maxBitrate;
       }
       await sender.setParameters(params);
-      applied = key;
+      applied = next;
+      trace('uplink', { step: next, kbps: sample.availableOutgoingKbps, lossPct });
+      step.set(next);
+      paused.set(next === 'paused');
     },
   };
 }

@@ -241,6 +241,8 @@ export const en: Messages = {
   'clock.over': '{minutes} min over time',
   'call.remoteMuted': 'The other person’s microphone is off',
   'call.remoteCameraOff': 'The other person’s camera is off',
+  'call.remoteVideoPaused': 'Video paused by a weak connection; the audio goes on',
+  'call.ownVideoPaused': 'Your video is paused by a weak connection; the audio goes on',
   'chat.toggle': 'Messages',
   'chat.toggleUnread': 'Messages, {count} new',
   'chat.title': 'Messages',

@@ -291,6 +291,8 @@ export const ptBR = {
   'clock.over': '{minutes} min além do horário',
   'call.remoteMuted': 'Microfone da outra pessoa desligado',
   'call.remoteCameraOff': 'Câmera da outra pessoa desligada',
+  'call.remoteVideoPaused': 'Vídeo pausado pela conexão fraca; o áudio continua',
+  'call.ownVideoPaused': 'Seu vídeo foi pausado pela conexão fraca; o áudio continua',
   'chat.toggle': 'Mensagens',
   'chat.toggleUnread': 'Mensagens, {count} novas',
   'chat.title': 'Mensagens',

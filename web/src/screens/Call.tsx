@@ -17,14 +17,18 @@ export function QualityBadge({ call }: { call: CallModel }) {
   );
 }
 
-/** What the other side's microphone and camera are doing, over their video. */
+/** What the other side's microphone and camera are doing, and whether a weak link paused either side's video, over their video. */
 function RemoteMediaState({ call }: { call: CallModel }) {
   const media = call.remoteMedia.value;
-  if (!media || (media.mic && media.camera)) return null;
+  const ownPaused = call.videoPaused.value;
+  const remotePaused = !!media?.weak && media.camera;
+  if (!ownPaused && (!media || (media.mic && media.camera && !remotePaused))) return null;
   return (
     <div class="remote-media" role="status" data-testid="remote-media">
-      {!media.mic && <span class="pill" data-testid="remote-muted">{t('call.remoteMuted')}</span>}
-      {!media.camera && <span class="pill" data-testid="remote-camera-off">{t('call.remoteCameraOff')}</span>}
+      {media && !media.mic && <span class="pill" data-testid="remote-muted">{t('call.remoteMuted')}</span>}
+      {media && !media.camera && <span class="pill" data-testid="remote-camera-off">{t('call.remoteCameraOff')}</span>}
+      {remotePaused && <span class="pill" data-testid="remote-video-paused">{t('call.remoteVideoPaused')}</span>}
+      {ownPaused && <span class="pill" data-testid="own-video-paused">{t('call.ownVideoPaused')}</span>}
     </div>
   );
 }

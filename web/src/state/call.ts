@@ -74,6 +74,7 @@ function callView(session: CallSession, signaling: FirestoreSignaling, localStre
     torchAvailable: toSignal<boolean>(session.torchAvailable, stops),
     torchOn: toSignal<boolean>(session.torchOn, stops),
     remoteMedia: toSignal<RemoteMedia | null>(session.remoteMedia, stops),
+    videoPaused: toSignal<boolean>(session.videoPaused, stops),
     chatMessages: toSignal<ChatMessage[]>(session.chat.messages, stops),
     chatUnread: toSignal<number>(session.chat.unread, stops),
     photoAsks: toSignal<PhotoAsk[]>(session.photos.asks, stops),
