@@ -1,15 +1,17 @@
 // The network matrix: calls between two Chromium processes in the network lab's namespaces
 // (scripts/lib/netlab.mjs), each scenario tried several times. Per scenario: the pair the network
 // allowed, setup (start to a frame on both sides), recovery where the network breaks mid-call,
-// frame rate and audio continuity. Impairments use iptables (random loss, policing, a blackout);
-// delay and jitter need tc netem, which some kernels lack: the table says so when it was missing.
+// frame rate and audio continuity. A blackout uses iptables; delay, jitter, loss and a shaped
+// uplink use the lab's user-space wire (scripts/lib/linkwire.py), which needs no sch_netem.
 import type { Browser } from 'playwright-core';
-import { netemAvailable } from '../scripts/lib/netlab.mjs';
+import type { WireConfig } from '../scripts/lib/netlab.mjs';
 import { formatReport, qualityReport, type StatsRow } from '../scripts/lib/quality.mjs';
 import { adminDb } from '../tests/support/admin';
 import { arrangeCall, until, type HarnessPeer } from '../web/harness/driver';
 import { labBrowser, labPeerIn, openLabWorld, pairKind, selectedPair, type LabWorld } from '../tests/support/netlab';
 import { log, median, round, type Metrics } from './lib';
+
+type Wire = { set(config: WireConfig): void };
 
 const TRIES = 10;
 const RECOVERY_TRIES = 5;
@@ -136,7 +138,8 @@ async function recoveryScenario(
 }
 
 export async function measureNetworks(): Promise<Metrics> {
-  const world = await openLabWorld((lab) => {
+  let wire: Wire | null = null;
+  const world = await openLabWorld(async (lab) => {
     lab.router('office', { nat: 'none' });
     lab.router('home', { nat: 'eim' });
     lab.router('clinic', { nat: 'symmetric' });
@@ -145,7 +148,7 @@ export async function measureNetworks(): Promise<Metrics> {
     lab.router('wifi', { nat: 'eim' });
     lab.router('cell', { nat: 'symmetric' });
     lab.router('weak', { nat: 'eim' });
-    lab.router('thin', { nat: 'eim' });
+    lab.router('wired', { nat: 'eim' });
     lab.host('lan-a', { via: ['office'] });
     lab.host('lan-b', { via: ['office'] });
     lab.host('pat-home', { via: ['home'] });
@@ -154,9 +157,10 @@ export async function measureNetworks(): Promise<Metrics> {
     lab.host('pat-443', { via: ['guest'] });
     lab.host('pat-phone', { via: ['wifi', 'cell'] });
     lab.host('pat-weak', { via: ['weak'] });
-    lab.host('pat-thin', { via: ['thin'] });
+    wire = await lab.wiredHost('pat-wire', { via: 'wired' });
     lab.host('clin-pub', { via: 'internet' });
   });
+  if (!wire) throw new Error('the lab has no wire');
   const metrics: Metrics = {};
   const since = Date.now();
   const lab = world.lab;
@@ -218,45 +222,9 @@ export async function measureNetworks(): Promise<Metrics> {
       note: `median of ${blackouts.length}, ${BLACKOUT_MS / 1000} s of 100 % loss, from the restore to new frames on both sides; all: ${blackouts.map((m) => (m.ms === null ? 'never' : Math.round(m.ms))).join(' ')}; states seen during it: ${[...new Set(blackouts.flatMap((b) => b.states))].join('/')}`,
     };
 
-    // 6: a weak link: 3 % loss (iptables, both ways), plus 200 ms RTT and 30 ms jitter where netem exists.
-    const netem = netemAvailable(weakNs);
-    const lossRules = ['FORWARD', '-m', 'statistic', '--mode', 'random', '--probability', '0.015', '-j', 'DROP'];
-    lab.iptables(weakNs, '-I', ...lossRules);
-    if (netem) {
-      for (const dev of ['wan', 'lan']) lab.tc(weakNs, 'qdisc', 'add', 'dev', dev, 'root', 'netem', 'delay', '100ms', '15ms');
-    }
-    const browsers: [Browser, Browser] = [await labBrowser(world, 'clin-pub'), await labBrowser(world, 'pat-weak')];
-    try {
-      const c = await connect(world, browsers);
-      if (!c.ok) throw new Error('the impaired call never connected');
-      await sleep(3000);
-      await Promise.all([c.clinician.page.evaluate(() => window.callHarness.watchAudio()), c.patient.page.evaluate(() => window.callHarness.watchAudio())]);
-      const rate = await fps(c.clinician, 20_000);
-      const [ca, pa] = await Promise.all([c.clinician.page.evaluate(() => window.callHarness.audioReport()), c.patient.page.evaluate(() => window.callHarness.audioReport())]);
-      const q = await c.patient.page.evaluate(() => window.callHarness.quality());
-      const state = (await c.patient.info()).state;
-      metrics.net_weak_link_audio_gap_ms = {
-        value: Math.max(ca?.longestGapMs ?? 60_000, pa?.longestGapMs ?? 60_000),
-        unit: 'ms',
-        target: 300,
-        better: 'lower',
-        note: `20 s at 3 % loss${netem ? ', 200 ms RTT, 30 ms jitter' : ' (no sch_netem in this kernel: no delay or jitter added)'}; longest concealed stretch on either side; concealed ${ca?.concealedPct}%/${pa?.concealedPct}%; clinician ${rate} fps; state ${state}; indicator: RTT ${q?.rttMs ?? '?'} ms, loss ${q?.packetLossPct ?? '?'}%, ${q?.level}`,
-      };
-      if (netem) {
-        metrics.net_weak_link_rtt_error_pct = {
-          value: q?.rttMs ? round((Math.abs(q.rttMs - 200) / 200) * 100) : 100,
-          unit: '%',
-          target: 25,
-          better: 'lower',
-          note: `the indicator's RTT (${q?.rttMs} ms) against the 200 ms the link adds`,
-        };
-      }
-      await c.close();
-    } finally {
-      await Promise.all(browsers.map((b) => b.close()));
-      lab.iptables(weakNs, '-D', ...lossRules);
-    }
-    Object.assign(metrics, await thinUplink(world));
+    // 6: a weak link on the wire: 100 ms and ±15 ms each way (200 ms RTT, 30 ms of jitter), 1.5 % loss each way (3 %).
+    Object.assign(metrics, await weakLink(world, wire));
+    Object.assign(metrics, await thinUplink(world, wire));
 
     // What `npm run report` makes of these calls, from the summaries each side wrote.
     const report = await matrixReport(since);
@@ -287,27 +255,19 @@ async function matrixReport(sinceMs: number) {
   return qualityReport({ admissions: consults.map((consultId) => ({ consultId, atMs: sinceMs })), stats, sinceMs, untilMs: Date.now() });
 }
 
-/** The patient's uplink policed (iptables hashlimit: packets above the rate are dropped) at `kbps`; null lifts it. */
-function capUplink(world: LabWorld, kbps: number | null, previous: string[] | null): string[] | null {
-  const ns = `${world.lab.prefix}-thin`;
-  if (previous) world.lab.iptables(ns, '-D', ...previous);
-  if (kbps === null) return null;
-  const rule = ['FORWARD', '-i', 'lan', '-m', 'hashlimit', '--hashlimit-above', `${kbps / 8}kb/s`, '--hashlimit-burst', `${kbps / 4}kb`, '--hashlimit-mode', 'srcip', '--hashlimit-name', `up${kbps}`, '-j', 'DROP'];
-  world.lab.iptables(ns, '-I', ...rule);
-  return rule;
-}
-
 /** 7: the patient's uplink capped at 400 kbps, then 120 kbps, then lifted. */
-export async function thinUplink(world: LabWorld): Promise<Metrics> {
-  const browsers: [Browser, Browser] = [await labBrowser(world, 'clin-pub'), await labBrowser(world, 'pat-thin')];
-  let rule: string[] | null = null;
+export async function thinUplink(world: LabWorld, wire: Wire): Promise<Metrics> {
+  const browsers: [Browser, Browser] = [await labBrowser(world, 'clin-pub'), await labBrowser(world, 'pat-wire')];
+  // A carrier's uplink: shaped (a queue of 300 ms, then drops), with 40 ms each way.
+  const cap = (kbps: number | null) => wire.set({ up: { delayMs: 40, rateKbps: kbps ?? 0, queueMs: 300 }, down: { delayMs: 40 } });
   try {
+    cap(null);
     const c = await connect(world, browsers);
     if (!c.ok) throw new Error('the thin-uplink call never connected');
     await sleep(12_000); // past the ladder's warm-up, at full size
     const full = (await c.clinician.info()).frameSize;
 
-    rule = capUplink(world, 400, rule);
+    cap(400);
     await sleep(15_000);
     const at400 = await c.clinician.info();
     const fps400 = await fps(c.clinician, 5000);
@@ -315,7 +275,7 @@ export async function thinUplink(world: LabWorld): Promise<Metrics> {
 
     await c.clinician.page.evaluate(() => window.callHarness.watchAudio());
     const cappedAt = Date.now();
-    rule = capUplink(world, 120, rule);
+    cap(120);
     const pausedIn = await until(
       () => Promise.all([c.patient.info(), c.clinician.info()]),
       ([p, q]) => p.videoPaused && q.remoteVideoPaused,
@@ -327,7 +287,7 @@ export async function thinUplink(world: LabWorld): Promise<Metrics> {
     const state120 = (await c.clinician.info()).state;
 
     const liftedAt = Date.now();
-    rule = capUplink(world, null, rule);
+    cap(null);
     const before = (await c.clinician.info()).framesShown;
     const backIn = await until(
       () => Promise.all([c.patient.info(), c.clinician.info()]),
@@ -343,14 +303,14 @@ export async function thinUplink(world: LabWorld): Promise<Metrics> {
         unit: 'fps',
         target: 10,
         better: 'higher',
-        note: `patient uplink policed at 400 kbps: the clinician's picture ${size(full)} → ${size(at400.frameSize)}, video ${paused400 ? 'PAUSED' : 'on'}`,
+        note: `patient uplink shaped to 400 kbps: the clinician's picture ${size(full)} → ${size(at400.frameSize)}, video ${paused400 ? 'PAUSED' : 'on'}`,
       },
       net_thin_120_pause_ms: {
         value: pausedIn ?? 40_000,
         unit: 'ms',
         target: 10_000,
         better: 'lower',
-        note: `policed at 120 kbps: from the cap to the video paused with the notice's state on both sides${pausedIn === null ? ' (never)' : ''}; call ${state120}`,
+        note: `shaped to 120 kbps: from the cap to the video paused with the notice's state on both sides${pausedIn === null ? ' (never)' : ''}; call ${state120}`,
       },
       net_thin_120_audio_gap_ms: {
         value: audio?.longestGapMs ?? 25_000,
@@ -368,7 +328,51 @@ export async function thinUplink(world: LabWorld): Promise<Metrics> {
       },
     };
   } finally {
-    if (rule) capUplink(world, null, rule);
+    wire.set({});
+    await Promise.all(browsers.map((b) => b.close()));
+  }
+}
+
+/** 6: 20 s on a weak link; the audio's continuity, the call's state and what the quality indicator says. */
+export async function weakLink(world: LabWorld, wire: Wire): Promise<Metrics> {
+  const way = { delayMs: 100, jitterMs: 15, lossPct: 1.5 };
+  wire.set({ up: way, down: way });
+  const browsers: [Browser, Browser] = [await labBrowser(world, 'clin-pub'), await labBrowser(world, 'pat-wire')];
+  try {
+    const c = await connect(world, browsers);
+    if (!c.ok) throw new Error('the call on the weak link never connected');
+    await sleep(3000);
+    await Promise.all([c.clinician.page.evaluate(() => window.callHarness.watchAudio()), c.patient.page.evaluate(() => window.callHarness.watchAudio())]);
+    const rate = await fps(c.clinician, 20_000);
+    const [ca, pa] = await Promise.all([c.clinician.page.evaluate(() => window.callHarness.audioReport()), c.patient.page.evaluate(() => window.callHarness.audioReport())]);
+    const q = await c.patient.page.evaluate(() => window.callHarness.quality());
+    const states = (await Promise.all([c.clinician.info(), c.patient.info()])).map((i) => i.state);
+    await c.close();
+    return {
+      net_weak_link_audio_gap_ms: {
+        value: Math.max(ca?.longestGapMs ?? 60_000, pa?.longestGapMs ?? 60_000),
+        unit: 'ms',
+        target: 300,
+        better: 'lower',
+        note: `20 s at 200 ms RTT, ±15 ms each way, 3 % loss: the longest concealed audio stretch on either side (concealed ${ca?.concealedPct}% / ${pa?.concealedPct}%); clinician ${rate} fps; calls ${states.join('/')}`,
+      },
+      net_weak_link_rtt_error_pct: {
+        value: q?.rttMs ? round((Math.abs(q.rttMs - 200) / 200) * 100) : 100,
+        unit: '%',
+        target: 25,
+        better: 'lower',
+        note: `the patient's indicator: RTT ${q?.rttMs ?? '?'} ms against the link's 200 ms, loss ${q?.packetLossPct ?? '?'} %, says "${q?.level}"`,
+      },
+      net_weak_link_said_not_good: {
+        value: q?.level === 'good' ? 0 : 1,
+        unit: 'yes',
+        target: 1,
+        better: 'higher',
+        note: `the indicator's level on that link: ${q?.level}`,
+      },
+    };
+  } finally {
+    wire.set({});
     await Promise.all(browsers.map((b) => b.close()));
   }
 }

@@ -20,6 +20,19 @@ export interface LabHost {
   current: LabLink;
 }
 
+export interface WireWay {
+  delayMs?: number;
+  jitterMs?: number;
+  lossPct?: number;
+  rateKbps?: number;
+  queueMs?: number;
+}
+/** "up": from the device to its router. */
+export interface WireConfig {
+  up?: WireWay;
+  down?: WireWay;
+}
+
 export interface NetLab {
   id: number;
   prefix: string;
@@ -29,9 +42,9 @@ export interface NetLab {
   internetNs: string;
   router(name: string, opts?: { nat?: Nat; filter?: 'none' | 'tcp443' }): LabRouter;
   host(name: string, opts: { via: string[] | 'internet' }): LabHost;
+  wiredHost(name: string, opts: { via: string }): Promise<{ host: LabHost; set(config: WireConfig): void }>;
   switchTo(hostName: string, routerName: string): void;
   iptables(ns: string, ...args: string[]): string;
-  tc(ns: string, ...args: string[]): string;
   chromiumIn(hostName: string, chromium?: string): string;
   spawnIn(ns: string, cmd: string, args: string[], options?: object): import('node:child_process').ChildProcess;
   close(): Promise<void>;
@@ -39,6 +52,5 @@ export interface NetLab {
 }
 
 export declare function labUnavailable(): string | null;
-export declare function netemAvailable(ns: string): boolean;
 export declare function makeCertificates(dir: string, names: { ip: string; dns: string }): { ca: string; cert: string; key: string; spki: string };
 export declare function createLab(opts?: { id?: number; forwardPorts?: number[] }): Promise<NetLab>;

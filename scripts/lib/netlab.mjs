@@ -17,9 +17,11 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
 const IPTABLES = ['/usr/sbin/iptables', '/sbin/iptables'].find((p) => existsSync(p)) ?? 'iptables';
+const WIRE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'linkwire.py');
 
 function run(cmd, args) {
   try {
@@ -51,17 +53,6 @@ export function labUnavailable() {
     try { ip('netns', 'del', probe); } catch { /* never made */ }
   }
   return null;
-}
-
-/** Whether `tc netem` works here (some kernels ship without sch_netem). */
-export function netemAvailable(ns) {
-  try {
-    inNs(ns, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms');
-    inNs(ns, 'tc', 'qdisc', 'del', 'dev', 'lo', 'root');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A throwaway CA and a server certificate for the relay's TLS port (IP and DNS names), made with openssl. */
@@ -263,6 +254,45 @@ export async function createLab(opts = {}) {
       return host;
     },
 
+    /**
+     * A device behind a router (with NAT) through a weak link of our own making: a user-space
+     * wire (linkwire.py, TUN devices at both ends) with delay, jitter, loss and a rate, set and
+     * changed with `set`. Where the kernel has sch_netem this could be netem; the wire works on
+     * every kernel, and its rate is a shaper with a queue, as a carrier's uplink.
+     */
+    async wiredHost(name, { via }) {
+      const router = made.routers.get(via);
+      if (!router) throw new Error(`no router ${via}`);
+      const ns = `${prefix}-${name}`;
+      addNs(ns);
+      const child = spawn('python3', [WIRE, router.ns, 'wire', ns, 'eth0'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      made.children.add(child);
+      child.once('exit', () => made.children.delete(child));
+      await new Promise((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('ready')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`the link wire exited (${code}) before it was ready`)));
+      });
+      inNs(router.ns, IP, 'addr', 'add', '192.168.200.1/24', 'dev', 'wire');
+      inNs(router.ns, IP, 'link', 'set', 'wire', 'up');
+      inNs(ns, IP, 'addr', 'add', '192.168.200.10/24', 'dev', 'eth0');
+      inNs(ns, IP, 'link', 'set', 'eth0', 'up');
+      inNs(ns, IP, 'route', 'add', 'default', 'via', '192.168.200.1');
+      const link = { dev: 'eth0', addr: '192.168.200.10', gateway: '192.168.200.1', router: via };
+      const host = { name, ns, links: [link], current: link };
+      made.hosts.set(name, host);
+      return {
+        host,
+        /** Replaces the impairments: { up: { delayMs, jitterMs, lossPct, rateKbps, queueMs }, down: {…} }; {} for a clean link. */
+        set(config) {
+          child.stdin.write(`${JSON.stringify(config)}\n`);
+        },
+      };
+    },
+
     /** The device leaves its network for another (Wi-Fi → 4G): the old interface goes, the new one comes up with its route. */
     switchTo(hostName, routerName) {
       const host = made.hosts.get(hostName);
@@ -280,9 +310,6 @@ export async function createLab(opts = {}) {
     /** iptables in a namespace, for a blackout or a policer a scenario adds and removes. */
     iptables(ns, ...args) {
       return inNs(ns, IPTABLES, ...args);
-    },
-    tc(ns, ...args) {
-      return inNs(ns, 'tc', ...args);
     },
 
     /** An executable that starts Chromium inside the host's namespace (Playwright's executablePath). */

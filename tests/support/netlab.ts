@@ -32,13 +32,13 @@ export interface LabWorld {
 const portOf = (hostPort: string) => Number(hostPort.split(':').at(-1));
 
 /** Builds the lab core and its relay; `build` adds the scenario's routers and hosts. */
-export async function openLabWorld(build: (lab: Lab) => void): Promise<LabWorld> {
+export async function openLabWorld(build: (lab: Lab) => void | Promise<void>): Promise<LabWorld> {
   const page = await serveHarness();
   const pagePort = portOf(page.origin);
   let lab: Lab | null = null;
   try {
     lab = await createLab({ forwardPorts: [portOf(authHost()), portOf(firestoreHost()), pagePort] });
-    build(lab);
+    await build(lab);
     const certs = makeCertificates(lab.dir, { ip: lab.relayAddr, dns: 'turn.lab.test' });
     const secret = randomBytes(24).toString('hex');
     const relay = await startCoturn({

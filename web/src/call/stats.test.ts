@@ -40,7 +40,9 @@ describe('call quality from getStats', () => {
 
   it('grades quality by loss, round trip and jitter', () => {
     expect(qualityLevel({ rttMs: 40, packetLossPct: 0, jitterMs: 5 })).toBe('good');
-    expect(qualityLevel({ rttMs: 300, packetLossPct: 0, jitterMs: 5 })).toBe('fair');
+    expect(qualityLevel({ rttMs: 190, packetLossPct: 0, jitterMs: 5 })).toBe('good');
+    expect(qualityLevel({ rttMs: 200, packetLossPct: 0, jitterMs: 5 })).toBe('fair');
+    expect(qualityLevel({ rttMs: 40, packetLossPct: 0, jitterMs: 30 })).toBe('fair');
     expect(qualityLevel({ rttMs: 40, packetLossPct: 3, jitterMs: 5 })).toBe('fair');
     expect(qualityLevel({ rttMs: 700, packetLossPct: 0, jitterMs: 5 })).toBe('poor');
   });

@@ -100,7 +100,9 @@ export function qualityLevel(q: Pick<QualitySnapshot, 'rttMs' | 'packetLossPct' 
   const loss = q.packetLossPct ?? 0;
   const jitter = q.jitterMs ?? 0;
   if (loss >= 8 || rtt >= 600 || jitter >= 100) return 'poor';
-  if (loss >= 2 || rtt >= 250 || jitter >= 40) return 'fair';
+  // 200 ms of round trip is where people start talking over each other (ITU-T G.114 puts highly
+  // interactive tasks under 100 ms each way); 30 ms of jitter is where the receiver's buffer grows.
+  if (loss >= 2 || rtt >= 200 || jitter >= 30) return 'fair';
   return 'good';
 }
 
