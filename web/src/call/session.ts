@@ -279,7 +279,9 @@ class Session implements CallSession {
       // other side's) starves the estimate, and a pause learned from it would hold the video back
       // for a probe's wait after the call is back.
       if (reading.connected && !reading.stalled && this.state.get() === 'connected') {
-        await this.uplink.adapt(pc, reading.sample, this.monitor.quality.get()?.packetLossPct ?? null);
+        // The loss of what we send (the other side's reports), not of what we receive: a drop in
+        // their network is not a reason to shrink our video.
+        await this.uplink.adapt(pc, reading.sample, reading.sample.outboundLossPct);
       }
       if (this.opts.writeStats && this.monitor.summaryDue(this.timing.statsWriteIntervalMs)) {
         void this.opts.writeStats(this.monitor.summary(false, this.iceRestarts.get())).catch(() => {});
@@ -358,7 +360,11 @@ class Session implements CallSession {
       if (settle !== null) this.timers.cancel(settle);
       settle = this.timers.after(NETWORK_SETTLE_MS, () => {
         settle = null;
-        if (navigator.onLine) this.recovery.handle({ type: 'network-changed' });
+        if (!navigator.onLine) return;
+        // The signaling's connections left with the old address: open new ones now, not when
+        // their own timeouts notice.
+        this.opts.signaling.reconnect?.();
+        this.recovery.handle({ type: 'network-changed' });
       });
     };
     const connection = (navigator as Navigator & { connection?: EventTarget }).connection;

@@ -21,6 +21,14 @@ describe('call quality from getStats', () => {
     expect(s.framesDecoded).toBe(30);
     expect(s.jitterMs).toBe(12);
     expect(s.bytesReceived).toBe(11_000);
+    // No receiver report yet: the loss of what we send is not known.
+    expect(s.outboundLossPct).toBeNull();
+  });
+
+  it('reads the loss of the video we send from the other side’s receiver report, apart from the loss of what we receive', () => {
+    const s = readSample([...report(10_000, 100, 5, 30), { id: 'RV', type: 'remote-inbound-rtp', kind: 'video', fractionLost: 0.125 }, { id: 'RA', type: 'remote-inbound-rtp', kind: 'audio', fractionLost: 0.5 }], 1000);
+    expect(s.outboundLossPct).toBe(12.5);
+    expect(s.packetsLost).toBe(5);
   });
 
   it('computes bitrate and loss over the interval between two samples', () => {

@@ -28,6 +28,8 @@ export interface StatsSample {
   candidateType: CandidateType | null;
   /** The sender-side estimate of the uplink, for adapting our own video. */
   availableOutgoingKbps: number | null;
+  /** The loss of the video we send, as the other side's last receiver report says (%). */
+  outboundLossPct: number | null;
 }
 
 type Stat = { type?: unknown; id?: unknown; [key: string]: unknown };
@@ -54,7 +56,12 @@ export function readSample(report: Iterable<Stat>, atMs: number): StatsSample {
     rttMs: num(pair?.currentRoundTripTime) === null ? null : Math.round(num(pair?.currentRoundTripTime)! * 1000),
     candidateType: type === 'host' || type === 'srflx' || type === 'prflx' || type === 'relay' ? type : null,
     availableOutgoingKbps: num(pair?.availableOutgoingBitrate) === null ? null : Math.round(num(pair?.availableOutgoingBitrate)! / 1000),
+    outboundLossPct: null,
   };
+  for (const s of all) {
+    const fraction = num(s.fractionLost);
+    if (s.type === 'remote-inbound-rtp' && s.kind === 'video' && fraction !== null) sample.outboundLossPct = round1(Math.min(1, Math.max(0, fraction)) * 100);
+  }
   for (const s of all) {
     if (s.type !== 'inbound-rtp') continue;
     sample.bytesReceived += num(s.bytesReceived) ?? 0;
