@@ -5,11 +5,12 @@
 // uplink use the lab's user-space wire (scripts/lib/linkwire.py), which needs no sch_netem.
 import type { Browser } from 'playwright-core';
 import type { WireConfig } from '../scripts/lib/netlab.mjs';
-import { formatReport, qualityReport, type StatsRow } from '../scripts/lib/quality.mjs';
+import { formatReport, qualityReport, statsRow, type StatsRow } from '../scripts/lib/quality.mjs';
 import { adminDb } from '../tests/support/admin';
 import { arrangeCall, until, type HarnessPeer } from '../web/harness/driver';
 import { labBrowser, labPeerIn, openLabWorld, pairKind, selectedPair, type LabWorld } from '../tests/support/netlab';
-import { log, median, round, type Metrics } from './lib';
+import { sleep } from './harnessPages';
+import { log, median, round, type Metric, type Metrics } from './lib';
 
 type Wire = { set(config: WireConfig): void };
 
@@ -25,7 +26,6 @@ interface Try {
   fps: number | null;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const frames = async (peer: HarnessPeer) => (await peer.info()).framesShown;
 
 /** Every consult the matrix made, for the call-quality report at its end. */
@@ -137,6 +137,18 @@ async function recoveryScenario(
   return out;
 }
 
+/** The median of recoveries, one that never came counting as the 60 s waited for it. */
+function recoveryMetric(results: { ms: number | null }[], target: number, what: string): Metric {
+  const all = results.map((r) => r.ms ?? 60_000);
+  return {
+    value: round(median(all)),
+    unit: 'ms',
+    target,
+    better: 'lower',
+    note: `median of ${results.length}, ${what}; all: ${results.map((r) => (r.ms === null ? 'never' : Math.round(r.ms))).join(' ')}`,
+  };
+}
+
 export async function measureNetworks(): Promise<Metrics> {
   let wire: Wire | null = null;
   const world = await openLabWorld(async (lab) => {
@@ -195,14 +207,7 @@ export async function measureNetworks(): Promise<Metrics> {
 
     // 5: Wi-Fi → 4G mid-call (a new address behind a carrier's symmetric NAT; the old one gone).
     const moves = await recoveryScenario(world, ['clin-pub', 'pat-phone'], () => lab.switchTo('pat-phone', 'cell'), null, 0, () => lab.switchTo('pat-phone', 'wifi'));
-    const moved = moves.map((m) => m.ms).filter((v): v is number => v !== null);
-    metrics.net_wifi_to_4g_ms = {
-      value: round(median([...moved, ...Array<number>(moves.length - moved.length).fill(60_000)])),
-      unit: 'ms',
-      target: 2000,
-      better: 'lower',
-      note: `median of ${moves.length}, from the switch to new frames on both sides; all: ${moves.map((m) => (m.ms === null ? 'never' : Math.round(m.ms))).join(' ')}`,
-    };
+    metrics.net_wifi_to_4g_ms = recoveryMetric(moves, 2000, 'from the switch to new frames on both sides');
 
     // 8: 20 s of 100 % loss on the patient's router, then restored.
     const drop = ['FORWARD', '-j', 'DROP'];
@@ -213,14 +218,11 @@ export async function measureNetworks(): Promise<Metrics> {
       () => lab.iptables(weakNs, '-D', ...drop),
       BLACKOUT_MS,
     );
-    const back = blackouts.map((m) => m.ms).filter((v): v is number => v !== null);
-    metrics.net_blackout_recovery_ms = {
-      value: round(median([...back, ...Array<number>(blackouts.length - back.length).fill(60_000)])),
-      unit: 'ms',
-      target: 3000,
-      better: 'lower',
-      note: `median of ${blackouts.length}, ${BLACKOUT_MS / 1000} s of 100 % loss, from the restore to new frames on both sides; all: ${blackouts.map((m) => (m.ms === null ? 'never' : Math.round(m.ms))).join(' ')}; states seen during it: ${[...new Set(blackouts.flatMap((b) => b.states))].join('/')}`,
-    };
+    metrics.net_blackout_recovery_ms = recoveryMetric(
+      blackouts,
+      3000,
+      `${BLACKOUT_MS / 1000} s of 100 % loss, from the restore to new frames on both sides; states seen during it: ${[...new Set(blackouts.flatMap((b) => b.states))].join('/')}`,
+    );
 
     // 6: a weak link on the wire: 100 ms and ±15 ms each way (200 ms RTT, 30 ms of jitter), 1.5 % loss each way (3 %).
     Object.assign(metrics, await weakLink(world, wire));
@@ -244,13 +246,9 @@ export async function measureNetworks(): Promise<Metrics> {
 
 async function matrixReport(sinceMs: number) {
   const db = adminDb();
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const stats: StatsRow[] = [];
   for (const consultId of consults) {
-    for (const d of (await db.collection(`consults/${consultId}/stats`).get()).docs) {
-      const s = d.data();
-      stats.push({ consultId, connectMs: num(s.connectMs), candidateType: typeof s.candidateType === 'string' ? s.candidateType : null, rttMs: num(s.rttMs), packetLossPct: num(s.packetLossPct) });
-    }
+    for (const d of (await db.collection(`consults/${consultId}/stats`).get()).docs) stats.push(statsRow(consultId, d.data()));
   }
   return qualityReport({ admissions: consults.map((consultId) => ({ consultId, atMs: sinceMs })), stats, sinceMs, untilMs: Date.now() });
 }

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError, admin, connect, runCli, usageError } from './lib/admin-cli.mjs';
-import { formatReport, qualityReport, renderChart } from './lib/quality.mjs';
+import { formatReport, qualityReport, renderChart, statsRow } from './lib/quality.mjs';
 import { formatFunctionReport, functionLines, functionReport } from './lib/functionLogs.mjs';
 
 /** Every function line in the given files; a file that cannot be read is a clear error. */
@@ -73,17 +73,7 @@ async function readInputs(db, sinceMs) {
     .filter((e) => typeof e.consultId === 'string' && typeof e.atMs === 'number')
     .map((e) => ({ consultId: e.consultId, atMs: e.atMs }));
   const statsSnap = await db.collectionGroup('stats').where('updatedAt', '>=', Timestamp.fromMillis(sinceMs)).get();
-  const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  const stats = statsSnap.docs.map((d) => {
-    const s = d.data();
-    return {
-      consultId: d.ref.parent.parent.id,
-      connectMs: num(s.connectMs),
-      candidateType: typeof s.candidateType === 'string' ? s.candidateType : null,
-      rttMs: num(s.rttMs),
-      packetLossPct: num(s.packetLossPct),
-    };
-  });
+  const stats = statsSnap.docs.map((d) => statsRow(d.ref.parent.parent.id, d.data()));
   return { admissions, stats };
 }
 

@@ -19,5 +19,6 @@ export interface QualityReport {
   packetLossPct: { p95: number | null; n: number };
   daily: unknown[];
 }
+export declare function statsRow(consultId: string, data: Record<string, unknown>): StatsRow;
 export declare function qualityReport(input: { admissions: Admission[]; stats: StatsRow[]; sinceMs: number; untilMs: number; timeZone?: string }): QualityReport;
 export declare function formatReport(r: QualityReport): string;

@@ -11,6 +11,19 @@ const DAY = 86_400_000;
  *             rttMs: number | null, packetLossPct: number | null }} StatsRow  one stats/{uid} document
  */
 
+const finite = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** One stats/{uid} document of a consult, as the report reads it (anything malformed as null). */
+export function statsRow(consultId, data) {
+  return {
+    consultId,
+    connectMs: finite(data.connectMs),
+    candidateType: typeof data.candidateType === 'string' ? data.candidateType : null,
+    rttMs: finite(data.rttMs),
+    packetLossPct: finite(data.packetLossPct),
+  };
+}
+
 /** Median of numbers (mean of the two middle values for an even count); null when empty. */
 export function median(values) {
   if (values.length === 0) return null;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, makeCertificates } from '../../scripts/lib/netlab.mjs';
 import { startCoturn } from '../../scripts/lib/coturn.mjs';
-import { arrangeCall, harnessUrl, openPeerIn, printTrace, serveHarness, until, type ArrangedCall, type CallPeer, type HarnessPeer, type Participant } from '../../web/harness/driver';
+import { arrangeCall, harnessUrl, openPeer, openPeerIn, printTrace, serveHarness, until, type ArrangedCall, type CallPeer, type HarnessPeer, type Participant } from '../../web/harness/driver';
 import type { SelectedPair } from '../../web/harness/call';
 import { turnRestCredential } from '../../functions/src/turn/coturn';
 import type { Browser } from 'playwright-core';
@@ -87,27 +87,24 @@ export function labBrowser(world: LabWorld, host: string): Promise<Browser> {
   );
 }
 
-/** One participant's harness page in a tab of a lab browser; closing the peer closes the tab. */
-export function labPeerIn(world: LabWorld, browser: Browser, call: ArrangedCall, who: Participant, extra: Record<string, string> = {}): Promise<HarnessPeer> {
-  const url = harnessUrl(world.origin, call, who, {
+/** The harness page's address for one participant on a lab host: the emulators and ICE servers as the lab reaches them. */
+function labUrl(world: LabWorld, call: ArrangedCall, who: Participant, extra: Record<string, string>): string {
+  return harnessUrl(world.origin, call, who, {
     auth: world.authAt,
     firestore: world.firestoreAt,
     ice: JSON.stringify(world.iceServers(who.uid)),
     ...extra,
   });
-  return openPeerIn(browser, url);
+}
+
+/** One participant's harness page in a tab of a lab browser; closing the peer closes the tab. */
+export function labPeerIn(world: LabWorld, browser: Browser, call: ArrangedCall, who: Participant, extra: Record<string, string> = {}): Promise<HarnessPeer> {
+  return openPeerIn(browser, labUrl(world, call, who, extra));
 }
 
 /** One participant's harness page in a Chromium of its own inside `host`'s namespace. */
-export async function labPeer(world: LabWorld, host: string, call: ArrangedCall, who: Participant, extra: Record<string, string> = {}): Promise<HarnessPeer> {
-  const browser = await labBrowser(world, host);
-  try {
-    const peer = await labPeerIn(world, browser, call, who, extra);
-    return { ...peer, close: () => browser.close() };
-  } catch (error) {
-    await browser.close();
-    throw error;
-  }
+export function labPeer(world: LabWorld, host: string, call: ArrangedCall, who: Participant, extra: Record<string, string> = {}): Promise<HarnessPeer> {
+  return openPeer(labUrl(world, call, who, extra), () => labBrowser(world, host));
 }
 
 export interface LabCall {

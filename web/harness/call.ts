@@ -155,23 +155,23 @@ const harness = {
       const w = audioWatch;
       if (!w) return;
       const report = await session()?.peerConnection()?.getStats();
-      let now: { concealed: number; total: number } | null = null;
-      report?.forEach((s: { type?: string; kind?: string; concealedSamples?: number; totalSamplesReceived?: number }) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'audio') now = { concealed: s.concealedSamples ?? 0, total: s.totalSamplesReceived ?? 0 };
-      });
+      type Inbound = { type?: string; kind?: string; concealedSamples?: number; totalSamplesReceived?: number };
+      const audio = [...(report?.values() ?? [])].find((s: Inbound) => s.type === 'inbound-rtp' && s.kind === 'audio') as Inbound | undefined;
       const at = performance.now();
-      if (now && w.last && (now as { total: number }).total >= w.last.total) {
-        const n = now as { concealed: number; total: number };
-        const dTotal = n.total - w.last.total;
-        const dConcealed = n.concealed - w.last.concealed;
-        w.total += dTotal;
-        w.concealed += dConcealed;
-        // No samples at all counts as a gap too (the receiver stopped playing).
-        if (dTotal === 0 || dConcealed >= 0.9 * dTotal) w.run += at - w.last.at;
-        else w.run = 0;
-        w.longestGapMs = Math.max(w.longestGapMs, w.run);
+      if (audio) {
+        const now = { concealed: audio.concealedSamples ?? 0, total: audio.totalSamplesReceived ?? 0, at };
+        if (w.last && now.total >= w.last.total) {
+          const dTotal = now.total - w.last.total;
+          const dConcealed = now.concealed - w.last.concealed;
+          w.total += dTotal;
+          w.concealed += dConcealed;
+          // No samples at all counts as a gap too (the receiver stopped playing).
+          if (dTotal === 0 || dConcealed >= 0.9 * dTotal) w.run += at - w.last.at;
+          else w.run = 0;
+          w.longestGapMs = Math.max(w.longestGapMs, w.run);
+        }
+        w.last = now;
       }
-      if (now) w.last = { ...(now as { concealed: number; total: number }), at };
       setTimeout(() => void tick(), 50);
     };
     void tick();

@@ -157,9 +157,12 @@ export async function openPeerIn(browser: Browser, url: string): Promise<Harness
   };
 }
 
-/** One participant in its own Chromium process, signed in and holding media, not yet started. */
-export async function openPeer(url: string): Promise<HarnessPeer> {
-  const browser = await launchChromium();
+/**
+ * One participant in its own Chromium process, signed in and holding media, not yet started.
+ * `launch`: how that Chromium starts (the network lab starts it inside a namespace).
+ */
+export async function openPeer(url: string, launch: () => Promise<Browser> = () => launchChromium()): Promise<HarnessPeer> {
+  const browser = await launch();
   try {
     const peer = await openPeerIn(browser, url);
     return { ...peer, close: () => browser.close() };
